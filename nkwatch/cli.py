@@ -1,0 +1,290 @@
+"""The nkwatch command line: a thin layer over the library (ingest, extract, store, export)."""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from nkwatch import config, vocab
+
+app = typer.Typer(
+    help="nkwatch: document human-rights violations in North Korea.\n\n"
+    "Ingest reports, extract the claims they make (who did what to whom, when, where; each with its "
+    "exact quote), and search, review and export them with full provenance.\n\n"
+    "The store is a SQLite file by default; give --db or NKWATCH_DB (a path, or a postgresql:// URL).",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+export_app = typer.Typer(help="Export claims with their provenance.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar=config.ENV_DB, help="Database: a SQLite file path or a postgresql:// URL.",
+                 show_default="a SQLite file in NKWATCH_HOME"),
+]  # fmt: skip
+
+
+def _store(db: str | None):  # noqa: ANN202
+    from nkwatch.store.db import StoreError, open_store
+
+    try:
+        return open_store(db)
+    except StoreError as e:
+        _fail(str(e))
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create the store (or bring an existing one to the newest schema) and say where it lives."""
+    store = _store(db)
+    out.print(f"store:     {escape(store.engine.url.render_as_string(hide_password=True))}")
+    out.print(f"originals: {config.originals_dir()}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (read recursively).", exists=True)],
+    kind: Annotated[str | None, typer.Option(help=f"Source kind: {', '.join(vocab.terms('source_kinds'))}.")] = None,
+    publisher: Annotated[str | None, typer.Option(help="Who published it.")] = None,
+    url: Annotated[str | None, typer.Option(help="Where it was published.")] = None,
+    published: Annotated[str | None, typer.Option(help="Publication date, YYYY[-MM[-DD]]; relative dates "
+                                                  "in the text resolve against it.")] = None,
+    reliability: Annotated[str | None, typer.Option(help="Admiralty grade of the source, A (reliable) .. F.")] = None,
+    language: Annotated[str | None, typer.Option(help="ISO 639-1 code; detected when not given.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes for reading and extraction.")] = 1,
+    max_mb: Annotated[float, typer.Option(help="Skip files larger than this many MB.")] = 50.0,
+    db: DbOption = None,
+) -> None:
+    """Ingest reports: keep each original, extract its text and claims, store them.
+
+    Metadata comes from a sidecar FILE.meta.json beside a file (most specific), then from these flags,
+    then from the file itself. Files that cannot be read are listed with the reason and skipped; the exit
+    status is 1 when any file failed, 0 otherwise. Ingesting the same file again changes nothing.
+    """
+    from nkwatch.ingest.metadata import MetadataError, SourceMeta, validate
+    from nkwatch.ingest.pipeline import ingest_paths
+
+    try:
+        flags = validate(SourceMeta(kind=kind, publisher=publisher, url=url, published_at=published,
+                                    reliability=reliability, language=language))  # fmt: skip
+    except MetadataError as e:
+        _fail(str(e))
+    store = _store(db)
+    progress = Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        TextColumn("{task.description}"), console=err, transient=True)  # fmt: skip
+    with progress:
+        task = progress.add_task("", total=None)
+        report = ingest_paths(
+            store, paths, flags, originals=config.originals_dir(), jobs=jobs, max_bytes=int(max_mb * 1e6),
+            on_total=lambda n: progress.update(task, total=n),
+            on_result=lambda r: progress.update(task, advance=1, description=escape(r.path.name[:40])),
+        )  # fmt: skip
+    added, same, failed = report.count("added"), report.count("unchanged"), report.failed
+    claims = sum(r.claims for r in report.results)
+    out.print(f"[green]{added}[/] added ({claims} claims), {same} unchanged, "
+              f"[{'red' if failed else 'green'}]{len(failed)}[/] failed")  # fmt: skip
+    for r in failed:
+        err.print(f"[red]failed:[/] {escape(str(r.path))}: {escape(r.reason or '')}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def sources(
+    kind: Annotated[str | None, typer.Option(help="Only this kind of source.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    db: DbOption = None,
+) -> None:
+    """List stored sources with their number of claims."""
+    from nkwatch.store.queries import list_sources
+
+    with _store(db).session() as s:
+        rows = list_sources(s, kind=kind, limit=limit)
+        t = Table("id", "kind", "rel", "published", "lang", "claims", "title", box=None, header_style="bold")
+        for src, n in rows:
+            t.add_row(src.id[:12], src.kind, src.reliability, src.published_at or "", src.language or "",
+                      str(n), escape((src.title or "")[:60]))  # fmt: skip
+    out.print(t)
+
+
+@app.command()
+def claims(
+    act: Annotated[str | None, typer.Option(help="e.g. execution, forced_repatriation.")] = None,
+    kind: Annotated[str | None, typer.Option(help="event, pattern or statistic.")] = None,
+    year: Annotated[int | None, typer.Option(help="Year the act happened.")] = None,
+    place: Annotated[str | None, typer.Option(help="Place id, e.g. kp-hyesan, camp-15, cn.")] = None,
+    source: Annotated[str | None, typer.Option(help="Source id (or its first characters).")] = None,
+    indicator: Annotated[str | None, typer.Option(help="For statistics, e.g. defector_arrivals.")] = None,
+    status: Annotated[str | None, typer.Option(help="machine, reviewed or rejected.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
+    db: DbOption = None,
+) -> None:
+    """List claims, filtered; `nkwatch show ID` gives one in full."""
+    from nkwatch.store.queries import ClaimFilter, count_claims, iter_claims
+
+    flt = ClaimFilter(act=act, kind=kind, year=year, place=place, source=source, indicator=indicator, status=status)
+    with _store(db).session() as s:
+        t = Table("id", "kind", "act / indicator", "when", "where", "h", "quote", box=None, header_style="bold")
+        for c in iter_claims(s, flt, limit=limit):
+            t.add_row(c.id[:10], c.kind, c.act or c.indicator or "", (c.when or {}).get("start") or "",
+                      (c.where or {}).get("place_id") or "", "?" if c.hedged else "",
+                      escape(c.quote[:70] + ("…" if len(c.quote) > 70 else "")))  # fmt: skip
+        total = count_claims(s, flt)
+    out.print(t)
+    out.print(f"[dim]{min(total, limit)} of {total} claims[/]")
+
+
+@app.command()
+def show(
+    claim_id: Annotated[str, typer.Argument(metavar="ID", help="Claim id (or its first characters).")],
+    context: Annotated[int, typer.Option(help="Characters of source text shown around the quote.")] = 300,
+    db: DbOption = None,
+) -> None:
+    """Show one claim: its fields, its quote in the context of its source, and the rule that made it."""
+    import json
+
+    from nkwatch.export import claim_json
+    from nkwatch.store.queries import NotFound, get_claim
+
+    with _store(db).session() as s:
+        try:
+            c = get_claim(s, claim_id)
+        except NotFound as e:
+            _fail(str(e), 1)
+        src = c.source
+        before = src.text[max(0, c.span_start - context):c.span_start]
+        after = src.text[c.span_end:c.span_end + context]
+        page = src.page_of(c.span_start)
+        out.rule(f"claim {c.id}")
+        out.print(f"[bold]{c.kind}[/] {c.act or c.indicator}   status: {c.status}   hedged: {c.hedged}")
+        out.print(f"[bold]rule:[/] {escape(c.rule)}")
+        out.print(f"[bold]source:[/] {escape(src.title or '')} ({src.kind}, {src.publisher or 'unknown publisher'}, "
+                  f"{src.published_at or 'undated'}, reliability {src.reliability})")  # fmt: skip
+        out.print(f"        sha256 {src.id}" + (f", page {page}" if page else "")
+                  + f", characters {c.span_start}-{c.span_end}")  # fmt: skip
+        out.rule("quote in context")
+        out.print(f"[dim]…{escape(before)}[/][bold yellow]{escape(c.quote)}[/][dim]{escape(after)}…[/]")
+        out.rule("fields")
+        fields = {k: v for k, v in claim_json(c).items() if v not in (None, False) and k not in ("quote", "id")}
+        out.print_json(json.dumps(fields, ensure_ascii=False))
+        out.print("[bold]evidence:[/]", escape(json.dumps(c.evidence, ensure_ascii=False)))
+        out.print("[bold]history:[/]")
+        for h in c.history:
+            out.print(f"  {h.at:%Y-%m-%d %H:%M} {h.status:9} by {escape(h.actor)}" + (f": {escape(h.note)}" if h.note else ""))
+
+
+@app.command()
+def extract(
+    all_sources: Annotated[bool, typer.Option("--all", help="Re-run extraction over every stored source.")] = False,
+    source: Annotated[list[str] | None, typer.Option(help="Re-run over this source (repeatable).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Re-run the coder over stored sources, e.g. after editing the dictionaries.
+
+    Claims keep stable ids, so nothing is duplicated: new claims are added, machine claims no longer
+    produced are removed, and claims a person reviewed or rejected are never touched.
+    """
+    from nkwatch.extract.rerun import reextract
+    from nkwatch.store.queries import NotFound, get_source
+
+    if not all_sources and not source:
+        _fail("say which sources: --all, or --source ID (repeatable)")
+    store = _store(db)
+    ids = None
+    if source:
+        with store.session() as s:
+            try:
+                ids = [get_source(s, i).id for i in source]
+            except NotFound as e:
+                _fail(str(e), 1)
+    c = reextract(store, ids)
+    out.print(f"{c.added} added, {c.updated} updated, {c.removed} removed, {c.kept} reviewed claims kept")
+
+
+@export_app.command("claims")
+def export_claims(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (the spec's claim objects) or csv.")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")] = None,
+    act: Annotated[str | None, typer.Option(help="Only this act.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
+    year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export claims as JSON Lines (one spec claim object a line) or CSV."""
+    from nkwatch.export import FORMATS, write_claims, write_file_atomically
+    from nkwatch.store.queries import ClaimFilter, iter_claims
+
+    if fmt not in FORMATS:
+        _fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    flt = ClaimFilter(act=act, kind=kind, year=year, source=source, status=status)
+    with _store(db).session() as s:
+        if output is None:
+            write_claims(iter_claims(s, flt), fmt, sys.stdout)
+            return
+        n = write_file_atomically(output, lambda f: write_claims(iter_claims(s, flt), fmt, f))
+    err.print(f"{n} claims written to {output}")
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help='Words to find; "quoted phrases", OR and -word work.')],
+    limit: Annotated[int, typer.Option(help="At most this many hits.")] = 20,
+    db: DbOption = None,
+) -> None:
+    """Full-text search over source texts and claim quotes."""
+    from nkwatch.store.search import search as run_search
+
+    with _store(db).session() as s:
+        hits = run_search(s, text, limit=limit)
+    if not hits:
+        out.print("no matches")
+        return
+    t = Table("", "id", "source", "match", box=None, header_style="bold")
+    for h in hits:
+        snippet = escape(h.snippet).replace("\\[", "[bold yellow]", ).replace("]", "[/]")
+        t.add_row(h.kind, h.id[:10], escape((h.title or h.source_id[:10])[:30]), snippet)
+    out.print(t)
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Ingest the bundled sample corpus (seed articles and UN texts) and show what was found."""
+    from nkwatch.ingest.pipeline import ingest_paths
+    from nkwatch.store.queries import ClaimFilter, count_claims
+
+    store = _store(db)
+    with resources.as_file(resources.files("nkwatch").joinpath("data/sample")) as sample:
+        report = ingest_paths(store, [sample], originals=config.originals_dir())
+    out.print(f"[bold]nkwatch demo[/]: {report.count('added')} sample sources added, "
+              f"{report.count('unchanged')} already stored, {len(report.failed)} failed")  # fmt: skip
+    out.print(f"store: {escape(store.engine.url.render_as_string(hide_password=True))}\n")
+    sources(db=db, kind=None, limit=50)
+    with store.session() as s:
+        for k in vocab.terms("claim_kinds"):
+            out.print(f"  {k:10} {count_claims(s, ClaimFilter(kind=k))}")
+    claims(db=db, act=None, kind=None, year=None, place=None, source=None, indicator=None, status=None, limit=25)
+    out.print("\nnext: [bold]nkwatch claims --act execution[/], [bold]nkwatch show ID[/], "
+              "[bold]nkwatch search 'forced repatriation'[/], [bold]nkwatch export claims -o claims.jsonl[/]")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

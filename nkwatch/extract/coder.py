@@ -1,0 +1,457 @@
+"""The deterministic English coder: sentences in, claims out, each with the rule that produced it.
+
+For every sentence it finds act triggers, statistic cues, dates, numbers, places, institutions, victim
+groups, grounds, laws and hedges (all from data files), then applies a few ordered rules:
+
+1. skip site furniture, off-topic sentences and non-claims (calls, denials, methodology, future acts);
+2. a number with an indicator cue is a statistic (and replaces the act claim it counts);
+3. each remaining act is one claim: an event when it is dated or has identified victims and is not framed
+   as a practice, otherwise a pattern;
+4. fields come from the sentence, or for events from the previous sentences of the same paragraph.
+The claim's `rule` names the kind rule and the trigger; `evidence` holds what matched where.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from nkwatch.extract.dates import DateMention, find_dates
+from nkwatch.extract.dictionaries import ActTrigger, Dictionaries, Hit, dictionaries, normalise
+from nkwatch.extract.gazetteer import Gazetteer, gazetteer
+from nkwatch.extract.numbers import Quantity, find_quantities
+from nkwatch.extract.sentences import Sentence, split_sentences
+
+EXTRACTOR_VERSION = "coder-1"
+
+# Acts that are by their nature standing practices; they are events only with identified victims.
+PRACTICE_ACTS = {"surveillance", "information_control", "discrimination", "movement_restriction",
+                 "food_deprivation", "collective_punishment", "forced_labour"}  # fmt: skip
+PRECISION_RANK = {"facility": 0, "point": 1, "city": 2, "county": 3, "province": 4, "border": 5, "country": 6}
+PERIOD_CUES = re.compile(
+    r"\b(?:a year|per year|each year|every year|annually|a month|per month|in total|a total of|so far|"
+    r"alone|cumulative|to date|since|over the past|over the last|in the past|between)\b"
+)
+PER_YEAR = re.compile(r"\b(?:a year|per year|each year|every year|annually|yearly)\b")
+AT_LEAST = re.compile(r"\b(?:at least|more than|over|upwards of|no fewer than)\s*$")
+PAST = re.compile(r"\b(?:was|were|had|got|did|sent|took|gave|shot|held|fled|caught|beat|hanged|hung|killed|"
+                  r"seized|taken|given|handed|received|\w+ed)\b")  # fmt: skip
+SINCE_BEFORE = re.compile(r"\bsince\b[^.,;]{0,30}$")
+PUNISH_YEARS = re.compile(
+    r"\b(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty)\s*(?:\s+to\s+\w+\s+)?years?\b(?P<tail>[^.;]{0,40})"
+)
+NUM_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
+DPRK_WORDS = re.compile(r"\b(?:north korea\w*|dprk|pyongyang|kim jong|kim il|kim regime|the regime|kwanliso)\b")
+
+
+@dataclass
+class Context:
+    """What earlier sentences of a paragraph said about the occurrence being told."""
+
+    paragraph: int = -1
+    when: dict[str, Any] | None = None
+    grounds: str | None = None
+    punishment_type: str | None = None
+    age: int = 0
+
+
+@dataclass
+class Found:
+    """Dictionary hits inside one sentence, with offsets relative to the sentence."""
+
+    acts: list[Hit] = field(default_factory=list)
+    grounds: list[Hit] = field(default_factory=list)
+    hedges: list[Hit] = field(default_factory=list)
+    institutions: list[Hit] = field(default_factory=list)
+    victims: list[Hit] = field(default_factory=list)
+    laws: list[Hit] = field(default_factory=list)
+    indicators: list[Hit] = field(default_factory=list)
+    non_claim: list[Hit] = field(default_factory=list)
+    pattern: list[Hit] = field(default_factory=list)
+    report_after: list[Hit] = field(default_factory=list)
+    report_before: list[Hit] = field(default_factory=list)
+    periods: list[Hit] = field(default_factory=list)
+    off_topic: list[Hit] = field(default_factory=list)
+    places: list[Hit] = field(default_factory=list)
+
+
+def _bucket(hits: list[Hit], sentences: list[Sentence], attr: str, found: list[Found]) -> None:
+    starts = [s.begin for s in sentences]
+    for h in hits:
+        i = bisect_right(starts, h.begin) - 1
+        if i >= 0 and h.end <= sentences[i].end:
+            b = sentences[i].begin
+            getattr(found[i], attr).append(Hit(h.begin - b, h.end - b, h.payload, h.phrase))
+
+
+def _reference(published_at: str | None) -> date | None:
+    if not published_at:
+        return None
+    parts = [int(p) for p in published_at.split("-")]
+    while len(parts) < 3:
+        parts.append(12 if len(parts) == 1 else 28)  # a year or month: resolve against its end
+    try:
+        return date(*parts)
+    except ValueError:
+        return None
+
+
+def extract_claims(
+    text: str, *, published_at: str | None, source_id: str, language: str | None = "en"
+) -> list[dict[str, Any]]:
+    """Claims asserted by `text` (spec/claims.md fields plus id, span, quote, rule, evidence)."""
+    from nkwatch.extract import claim_id
+
+    if language not in (None, "en"):
+        return []  # the coder's dictionaries are English; other languages are stored and searchable
+    d, g = dictionaries(), gazetteer()
+    norm = normalise(text)
+    sentences = _content_sentences(split_sentences(text), text, norm, d)
+    found = [Found() for _ in sentences]
+    for attr, matcher in (
+        ("acts", d.acts), ("grounds", d.grounds), ("hedges", d.hedges), ("institutions", d.institutions),
+        ("victims", d.victims), ("laws", d.laws), ("indicators", d.indicator_cues), ("non_claim", d.non_claim),
+        ("pattern", d.pattern_cues), ("report_after", d.report_after), ("report_before", d.report_before),
+        ("periods", d.periods), ("off_topic", d.off_topic),
+    ):  # fmt: skip
+        _bucket(matcher.find(norm), sentences, attr, found)
+    _bucket(g.find(text, norm), sentences, "places", found)
+
+    ref = _reference(published_at)
+    ctx = Context()
+    claims: list[dict[str, Any]] = []
+    for s, f in zip(sentences, found, strict=True):
+        if s.paragraph != ctx.paragraph:
+            ctx = Context(paragraph=s.paragraph)
+        if not (f.acts or f.indicators or f.laws):
+            ctx.age += 1
+            continue
+        coder = SentenceCoder(text[s.begin:s.end], norm[s.begin:s.end], s, f, ref, d, g, ctx)
+        for c in coder.claims():
+            c["id"] = claim_id(source_id, s.begin, s.end, c["kind"], c.get("act") or c.get("indicator"))
+            c["source_id"] = source_id
+            c["span"] = {"start": s.begin, "end": s.end}
+            c["quote"] = text[s.begin:s.end]
+            c["extractor_version"] = EXTRACTOR_VERSION
+            claims.append(c)
+        ctx.age += 1
+    return claims
+
+
+def _content_sentences(sentences: list[Sentence], text: str, norm: str, d: Dictionaries) -> list[Sentence]:
+    """Drop site furniture: teaser lines, and everything after a 'Related Articles' style heading."""
+    out = []
+    for s in sentences:
+        line = norm[s.begin:s.end].strip(" .:!?\"'*#")
+        if s.heading and line in d.section_end:
+            break
+        if line.startswith(d.furniture_prefix):
+            continue
+        out.append(s)
+    return out
+
+
+class SentenceCoder:
+    """Applies the coding rules to one sentence."""
+
+    def __init__(self, text: str, norm: str, sentence: Sentence, found: Found, ref: date | None,
+                 d: Dictionaries, g: Gazetteer, ctx: Context):  # fmt: skip
+        self.text, self.norm, self.s, self.f, self.ref, self.d, self.g, self.ctx = (
+            text, norm, sentence, found, ref, d, g, ctx)  # fmt: skip
+        self.dates = self._event_dates()
+        self.quantities = find_quantities(text)
+
+    # -- filters ---------------------------------------------------------------------------------------
+    def _off_topic(self) -> bool:
+        if not self.f.off_topic:
+            return False
+        on_topic = DPRK_WORDS.search(self.norm) or any(
+            "kp" in self.g.ancestors(h.payload) for h in self.f.places
+        )
+        return not on_topic
+
+    def _non_claim(self) -> Hit | None:
+        """A cue that the sentence asserts no abuse; cues inside an act trigger ('denied food') don't count."""
+        for h in self.f.non_claim:
+            if not any(a.begin <= h.begin < a.end for a in self.f.acts):
+                return h
+        return None
+
+    # -- dates -----------------------------------------------------------------------------------------
+    def _event_dates(self) -> list[DateMention]:
+        out = []
+        for m in find_dates(self.text, self.ref):
+            after = [h for h in self.f.report_after if 0 <= h.begin - m.stop <= 16]
+            before = [h for h in self.f.report_before if 0 <= m.begin - h.end <= 2]
+            if after or before:
+                continue
+            out.append(m)
+        return out
+
+    def _when(self, anchor: int) -> tuple[dict[str, Any] | None, str]:
+        """The date nearest the trigger; named periods ('the COVID-19 pandemic') when there is none."""
+        if self.dates:
+            m = min(self.dates, key=lambda m: abs(m.begin - anchor))
+            relation = m.relation
+            if relation == "at" and SINCE_BEFORE.search(self.norm[: m.begin]):
+                relation = "since"
+            end = None if relation == "since" else m.end
+            return {"start": m.start, "end": end, "precision": m.precision, "text": m.text}, "sentence"
+        if self.f.periods:
+            h = self.f.periods[0]
+            p = h.payload
+            return ({"start": p["start"], "end": p.get("end"), "precision": p["precision"],
+                     "text": self.text[h.begin:h.end]}, "named_period")  # fmt: skip
+        return None, ""
+
+    # -- claims ----------------------------------------------------------------------------------------
+    def claims(self) -> list[dict[str, Any]]:
+        if self._off_topic():
+            return []
+        if self._non_claim():
+            return []
+        out: list[dict[str, Any]] = []
+        counted_acts: set[str] = set()
+        for stat in self._statistics():
+            out.append(stat)
+            act = self.d.indicators[stat["indicator"]].get("act")
+            if act:
+                counted_acts.add(act)
+        for act, hit in self._acts().items():
+            if act in counted_acts:
+                continue
+            out.append(self._act_claim(act, hit))
+        if not out and not self.s.heading:
+            law = self._law()
+            act = self.d.law_info[law].get("act") if law else None
+            if law and act:
+                h = self.f.laws[0]
+                out.append(self._act_claim(act, Hit(h.begin, h.end, ActTrigger(act, False, ()), f"law:{law}")))
+        for c in out:
+            self._remember(c)
+        return out
+
+    def _acts(self) -> dict[str, Hit]:
+        """The acts this sentence asserts, each with the trigger that shows it."""
+        strong = [h for h in self.f.acts if not h.payload.weak]
+        usable = strong if (strong or self.s.heading) else self.f.acts
+        acts: dict[str, Hit] = {}
+        for h in usable:
+            acts.setdefault(h.payload.act, h)
+        for h in list(acts.values()):
+            for over in h.payload.overrides:
+                if over in acts and over != h.payload.act:
+                    del acts[over]
+        return acts
+
+    def _statistics(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        used: set[str] = set()
+        for q in self.quantities:
+            if q.unit in ("years", "months", "days"):
+                continue
+            ind = self._indicator_for(q)
+            if not ind or ind in used:
+                continue
+            spec = self.d.indicators[ind]
+            when, _ = self._when(q.begin)
+            framed = bool(PERIOD_CUES.search(self.norm)) or (when is not None and when["precision"] in
+                     ("year", "decade") and (q.min is not None and q.value is None))  # fmt: skip
+            if spec.get("needs_period") and not framed:
+                continue  # a count of one occurrence: an event, coded below
+            used.add(ind)
+            unit = spec["unit"]
+            if q.unit == "percent":
+                unit = "percent"
+            elif ind == "defector_arrivals" and not (PER_YEAR.search(self.norm) or
+                                                     (when and when["precision"] == "year" and when["end"])):
+                unit = "people"  # a cumulative total, not a yearly flow
+            period = None
+            if when:
+                start, end = when["start"], when["end"]
+                period = start if end == start else f"{start}/{end or '..'}"
+            out.append({
+                "kind": "statistic", "act": None, "indicator": ind,
+                "value": q.value, "value_min": q.min, "value_max": q.max, "unit": unit, "period": period,
+                "when": when, "where": None, "perpetrator": None, "victims": None, "punishment": None,
+                "grounds": None, "law": self._law(), "hedged": bool(self.f.hedges),
+                "rule": f"statistic:{ind}<{q.text}>",
+                "evidence": {"quantity": q.text, "cue": self._cue_text(ind)},
+            })  # fmt: skip
+        return out
+
+    def _indicator_for(self, q: Quantity) -> str | None:
+        best: tuple[int, str] | None = None
+        for h in self.f.indicators:
+            spec = self.d.indicators[h.payload]
+            unit = q.unit or ""
+            if unit not in spec["units"] and not (unit == "people" and "" in spec["units"]):
+                continue
+            if q.unit is None and q.noun is None and h.payload != "crypto_theft_usd":
+                # a bare number needs a person noun or a clear cue right beside it
+                if abs(h.begin - q.stop) > 40 and abs(q.begin - h.end) > 40:
+                    continue
+            dist = min(abs(h.begin - q.stop), abs(q.begin - h.end))
+            if best is None or dist < best[0]:
+                best = (dist, h.payload)
+        return best[1] if best else None
+
+    def _cue_text(self, ind: str) -> str | None:
+        return next((self.text[h.begin:h.end] for h in self.f.indicators if h.payload == ind), None)
+
+    def _act_claim(self, act: str, hit: Hit) -> dict[str, Any]:
+        when, when_from = self._when(hit.begin)
+        victims = self._victims(act, hit)
+        kind, kind_rule = self._kind(act, when, victims)
+        inherited = []
+        if kind == "event" and when is None and self.ctx.when and self.ctx.age <= 3:
+            when, when_from = self.ctx.when, "context"
+            inherited.append("when")
+        if kind == "pattern" and when and when_from == "sentence" and when.get("end") and \
+                not SINCE_BEFORE.search(self.norm[: hit.begin + 1]) and self.dates and \
+                self.dates[0].relation == "at" and act in PRACTICE_ACTS:
+            pass  # a practice bounded by a year keeps it: "in 2024 the regime intensified surveillance"
+        grounds = self._grounds()
+        if grounds is None and kind == "event" and self.ctx.grounds and self.ctx.age <= 3:
+            grounds = self.ctx.grounds
+            inherited.append("grounds")
+        punishment = self._punishment(act)
+        if punishment and punishment["type"] is None:
+            punishment["type"] = self.ctx.punishment_type or "other"
+            if self.ctx.punishment_type:
+                inherited.append("punishment.type")
+        trigger = self.text[hit.begin:hit.end]
+        return {
+            "kind": kind, "act": act, "grounds": grounds, "when": when, "where": self._where(act),
+            "perpetrator": self._perpetrator(act, hit), "victims": victims, "punishment": punishment,
+            "law": self._law(), "hedged": bool(self.f.hedges), "indicator": None, "value": None,
+            "value_min": None, "value_max": None, "unit": None, "period": None,
+            "rule": f"{kind}.{kind_rule}:{act}<{hit.phrase}>",
+            "evidence": {"trigger": trigger, "trigger_span": [hit.begin, hit.end], "kind_rule": kind_rule,
+                         "when_from": when_from or None, "inherited": inherited or None,
+                         "hedge": self.text[self.f.hedges[0].begin:self.f.hedges[0].end] if self.f.hedges else None},
+        }  # fmt: skip
+
+    def _kind(self, act: str, when: dict[str, Any] | None, victims: dict[str, Any] | None) -> tuple[str, str]:
+        if self.f.pattern:
+            return "pattern", f"practice-cue({self.f.pattern[0].phrase})"
+        identified = bool(victims and (victims.get("count") or victims.get("count_min")))
+        past = bool(PAST.search(self.norm))
+        if act in PRACTICE_ACTS and not identified:
+            return "pattern", "practice-act"
+        if when and when.get("end") is not None and past:
+            return "event", "dated-past"
+        if when and when.get("end") is None:
+            return "pattern", "since-period"
+        if identified and past:
+            return "event", "identified-victims-past"
+        return "pattern", "undated"
+
+    def _where(self, act: str) -> dict[str, Any] | None:
+        if self.f.places:
+            h = min(self.f.places, key=lambda h: (PRECISION_RANK.get(self.g.places[h.payload].precision, 9), h.begin))
+            return self.g.places[h.payload].as_where(self.text[h.begin:h.end])
+        if re.search(r"\bborder", self.norm):
+            p = self.g.get("border-kp-cn")
+            return p.as_where("border") if p else None
+        return None
+
+    def _perpetrator(self, act: str, hit: Hit) -> dict[str, Any] | None:
+        by_agent = [h for h in self.f.institutions if self.norm[max(0, h.begin - 3):h.begin] == "by "]
+        if by_agent:
+            pid = by_agent[0].payload
+        elif act == "sentence":
+            pid = "court"
+        else:
+            before = [h for h in self.f.institutions if h.end <= hit.begin and h.payload != "court"]
+            after = [h for h in self.f.institutions if h.begin >= hit.end and h.payload != "court"]
+            if before:
+                pid = before[-1].payload
+            elif act == "border_killing":
+                pid = "kpa_border_guard"
+            elif act == "forced_repatriation":
+                pid = "prc_authorities" if not after else after[0].payload
+            elif after:
+                pid = after[0].payload
+            else:
+                pid = "dprk_state"
+        return {"id": pid, "name": _INSTITUTION_NAMES().get(pid, pid)}
+
+    def _victims(self, act: str, hit: Hit) -> dict[str, Any] | None:
+        group = None
+        count: dict[str, Any] = {}
+        people = [q for q in self.quantities if q.unit == "people"]
+        if people:
+            q = min(people, key=lambda q: abs(q.begin - hit.begin))
+            count = {"count": int(q.value) if q.value is not None and q.min is None and q.max is None else None,
+                     "count_min": int(q.min) if q.min is not None else None,
+                     "count_max": int(q.max) if q.max is not None else None, "text": q.text}  # fmt: skip
+            if q.value is not None and q.min is None and q.max is None:
+                count["count"] = int(q.value)
+        if self.f.victims:
+            h = min(self.f.victims, key=lambda h: (abs(h.begin - hit.begin) if h.begin >= 0 else 999, -(h.end - h.begin)))
+            group, singular = h.payload
+            if singular and not count:
+                count = {"count": 1, "text": self.text[h.begin:h.end]}
+        if group in (None, "general_population") and act in ("forced_repatriation", "border_killing"):
+            group = "escapees"
+        if group is None and not count:
+            return None
+        return {"count": count.get("count"), "count_min": count.get("count_min"),
+                "count_max": count.get("count_max"), "group": group or "general_population",
+                "text": count.get("text")}  # fmt: skip
+
+    def _punishment(self, act: str) -> dict[str, Any] | None:
+        if act != "sentence":
+            return None
+        if re.search(r"\b(?:sentenced to death|death sentence|death penalty|to be executed|executed)\b", self.norm):
+            return {"type": "death", "years": None}
+        m = PUNISH_YEARS.search(self.norm)
+        years = None
+        tail = ""
+        if m:
+            n = m.group("n")
+            years = int(n) if n.isdigit() else NUM_WORDS.get(n)
+            tail = m.group("tail")
+        kind = None
+        scope = tail + " " + self.norm
+        if re.search(r"political prison camp|kwanliso|total control", scope):
+            kind = "political_prison_camp"
+        elif re.search(r"labou?r|labor", scope):
+            kind = "labour_camp"
+        elif re.search(r"re ?education|kyohwaso|reform", scope):
+            kind = "reeducation"
+        elif re.search(r"prison|imprison|jail", scope):
+            kind = "prison"
+        if years is None and kind is None:
+            return None
+        return {"type": kind, "years": years}
+
+    def _grounds(self) -> str | None:
+        return self.f.grounds[0].payload if self.f.grounds else None
+
+    def _law(self) -> str | None:
+        return self.f.laws[0].payload if self.f.laws else None
+
+    def _remember(self, claim: dict[str, Any]) -> None:
+        if claim["kind"] != "event":
+            return
+        if claim["when"]:
+            self.ctx.when = claim["when"]
+        if claim["grounds"]:
+            self.ctx.grounds = claim["grounds"]
+        if claim["punishment"] and claim["punishment"]["type"]:
+            self.ctx.punishment_type = claim["punishment"]["type"]
+        self.ctx.age = 0
+
+
+def _INSTITUTION_NAMES() -> dict[str, str]:  # noqa: N802 - a cached constant
+    from nkwatch.vocab import vocab
+
+    return vocab()["institutions"]

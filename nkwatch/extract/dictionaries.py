@@ -1,0 +1,226 @@
+"""Load the coder's dictionaries (data/dictionaries/*.toml), check them, and compile fast matchers.
+
+Phrases go into one Aho-Corasick automaton per dictionary, run once over the whole normalised text;
+regex triggers are tried only in sentences where one of their anchor words occurs.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+
+from nkwatch import vocab
+
+# Hyphens and dashes read as spaces, curly quotes as straight: same length, so offsets still hold.
+_NORM = str.maketrans({"-": " ", "‐": " ", "‑": " ", "–": " ", "—": " ", "’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def normalise(text: str) -> str:
+    """Lower-cased matching copy of `text`, character for character the same length."""
+    t = text.translate(_NORM)
+    low = t.lower()
+    if len(low) == len(t):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in t)
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+@dataclass(frozen=True)
+class Hit:
+    begin: int
+    end: int
+    payload: Any
+    phrase: str  # the dictionary entry that matched, for the claim's rule
+
+
+class PhraseMatcher:
+    """Whole-word phrases, `prefix*` phrases and anchored regexes, each carrying a payload."""
+
+    def __init__(self) -> None:
+        self._auto = ahocorasick.Automaton()
+        self._entries: dict[str, list[tuple[Any, bool, str]]] = {}
+        self._regexes: list[tuple[re.Pattern[str], Any, str]] = []
+        self._built = False
+
+    def add(self, phrase: str, payload: Any) -> None:
+        prefix = phrase.endswith("*")
+        key = normalise(phrase.rstrip("*").strip())
+        if not key:
+            raise ValueError(f"empty phrase {phrase!r}")
+        self._entries.setdefault(key, []).append((payload, prefix, phrase))
+
+    def add_regex(self, pattern: str, anchors: list[str], payload: Any) -> None:
+        idx = len(self._regexes)
+        self._regexes.append((re.compile(pattern), payload, pattern))
+        for a in anchors:
+            self._entries.setdefault(normalise(a), []).append((("__anchor__", idx), False, a))
+
+    def _build(self) -> None:
+        for key, vals in self._entries.items():
+            self._auto.add_word(key, (key, vals))
+        if self._entries:
+            self._auto.make_automaton()
+        self._built = True
+
+    def find(self, norm: str) -> list[Hit]:
+        """All hits in a normalised text (see `normalise`), in order of their start."""
+        if not self._built:
+            self._build()
+        if not self._entries:
+            return []
+        hits: list[Hit] = []
+        anchors: set[int] = set()
+        n = len(norm)
+        for last, (key, vals) in self._auto.iter(norm):
+            begin = last - len(key) + 1
+            if begin > 0 and _is_word(norm[begin - 1]):
+                continue
+            end = last + 1
+            for payload, prefix, phrase in vals:
+                if isinstance(payload, tuple) and payload and payload[0] == "__anchor__":
+                    if end == n or not _is_word(norm[end]):
+                        anchors.add(payload[1])
+                    continue
+                if prefix:
+                    stop = end
+                    while stop < n and _is_word(norm[stop]):
+                        stop += 1
+                    hits.append(Hit(begin, stop, payload, phrase))
+                elif end == n or not _is_word(norm[end]):
+                    hits.append(Hit(begin, end, payload, phrase))
+        for idx in sorted(anchors):
+            rx, payload, pattern = self._regexes[idx]
+            hits.extend(Hit(m.start(), m.end(), payload, f"re:{pattern}") for m in rx.finditer(norm))
+        hits.sort(key=lambda h: (h.begin, -h.end))
+        return hits
+
+
+def _load(name: str) -> dict[str, Any]:
+    with resources.files("nkwatch").joinpath(f"data/dictionaries/{name}.toml").open("rb") as f:
+        return tomllib.load(f)
+
+
+@dataclass(frozen=True)
+class ActTrigger:
+    act: str
+    weak: bool
+    overrides: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Dictionaries:
+    acts: PhraseMatcher
+    grounds: PhraseMatcher
+    hedges: PhraseMatcher
+    institutions: PhraseMatcher
+    institution_priority: dict[str, int]
+    victims: PhraseMatcher
+    laws: PhraseMatcher
+    law_info: dict[str, dict[str, Any]]
+    indicators: dict[str, dict[str, Any]]
+    indicator_cues: PhraseMatcher
+    non_claim: PhraseMatcher
+    pattern_cues: PhraseMatcher
+    report_after: PhraseMatcher
+    report_before: PhraseMatcher
+    periods: PhraseMatcher
+    section_end: frozenset[str]
+    furniture_prefix: tuple[str, ...]
+    off_topic: PhraseMatcher
+
+
+def _matcher(entries: dict[str, list[str]] | list[str], payload_of=lambda k: k) -> PhraseMatcher:  # noqa: ANN001
+    m = PhraseMatcher()
+    if isinstance(entries, list):
+        for p in entries:
+            m.add(p, p)
+    else:
+        for key, phrases in entries.items():
+            for p in phrases:
+                m.add(p, payload_of(key))
+    return m
+
+
+def _check(kind: str, value: str, where: str) -> None:
+    try:
+        vocab.check(kind, value)
+    except ValueError as e:
+        raise ValueError(f"dictionary {where}: {e}") from e
+
+
+@cache
+def dictionaries() -> Dictionaries:
+    """The compiled dictionaries (loaded once per process); raises ValueError on a bad entry."""
+    acts = PhraseMatcher()
+    for t in _load("acts")["trigger"]:
+        _check("acts", t["act"], "acts.toml")
+        for o in t.get("overrides", []):
+            _check("acts", o, "acts.toml overrides")
+        weak = set(t.get("weak_phrases", []))
+        over = tuple(t.get("overrides", []))
+        for p in t.get("phrases", []):
+            acts.add(p, ActTrigger(t["act"], p in weak, over))
+        if "re" in t:
+            acts.add_regex(t["re"], t["anchor"], ActTrigger(t["act"], False, over))
+
+    grounds = _load("grounds")["grounds"]
+    for g in grounds:
+        _check("grounds", g, "grounds.toml")
+    inst = _load("institutions")["institutions"]
+    for i in inst:
+        _check("institutions", i, "institutions.toml")
+    victims = _load("victims")["groups"]
+    vm = PhraseMatcher()
+    for g, spec in victims.items():
+        _check("victim_groups", g, "victims.toml")
+        ones = {normalise(o) for o in spec.get("one", [])}
+        for p in spec["aliases"]:
+            vm.add(p, (g, False))
+        for p in ones:
+            vm.add(p, (g, True))
+    laws = _load("laws")["laws"]
+    lm = PhraseMatcher()
+    for law_id, spec in laws.items():
+        if spec.get("act"):
+            _check("acts", spec["act"], "laws.toml")
+        for p in spec["aliases"]:
+            lm.add(p, law_id)
+    indicators = _load("indicators")["indicators"]
+    cues = PhraseMatcher()
+    for ind, spec in indicators.items():
+        _check("indicators", ind, "indicators.toml")
+        for p in spec["cues"]:
+            cues.add(p, ind)
+    disc = _load("discourse")
+    periods = PhraseMatcher()
+    for phrase, spec in disc["periods"].items():
+        periods.add(phrase, spec)
+    return Dictionaries(
+        acts=acts,
+        grounds=_matcher(grounds),
+        hedges=_matcher(_load("hedges")["cues"]),
+        institutions=_matcher({k: v["aliases"] for k, v in inst.items()}),
+        institution_priority={k: v["priority"] for k, v in inst.items()},
+        victims=vm,
+        laws=lm,
+        law_info=laws,
+        indicators=indicators,
+        indicator_cues=cues,
+        non_claim=_matcher(disc["non_claim"]),
+        pattern_cues=_matcher(disc["pattern"]),
+        report_after=_matcher(disc["report_date_after"]),
+        report_before=_matcher(disc["report_date_before"]),
+        periods=periods,
+        section_end=frozenset(normalise(s) for s in disc["section_end"]),
+        furniture_prefix=tuple(normalise(s) for s in disc["furniture_prefix"]),
+        off_topic=_matcher(disc["off_topic"]),
+    )

@@ -1,0 +1,83 @@
+"""The gazetteer of North Korea and its border areas (data/gazetteer.toml): lookup, matching, hierarchy."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from nkwatch import vocab
+from nkwatch.extract.dictionaries import Hit, PhraseMatcher
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    precision: str
+    parent: str | None
+    lat: float | None
+    lon: float | None
+    kind: str | None
+    source: str | None
+
+    def as_where(self, text: str) -> dict[str, Any]:
+        """The claim's `where` field for a mention of this place."""
+        out: dict[str, Any] = {"place_id": self.id, "name": self.name, "precision": self.precision}
+        if self.lat is not None:
+            out["lat"], out["lon"] = self.lat, self.lon
+        out["text"] = text
+        return out
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    places: dict[str, Place]
+    sources: dict[str, str]
+    matcher: PhraseMatcher
+
+    def get(self, place_id: str) -> Place | None:
+        return self.places.get(place_id)
+
+    def ancestors(self, place_id: str) -> list[str]:
+        """The place and every place that encloses it, innermost first."""
+        out: list[str] = []
+        cur = self.places.get(place_id)
+        while cur is not None and cur.id not in out:
+            out.append(cur.id)
+            cur = self.places.get(cur.parent) if cur.parent else None
+        return out
+
+    def compatible(self, a: str, b: str) -> bool:
+        """Two places can be the same location: equal, or one encloses the other."""
+        return a in self.ancestors(b) or b in self.ancestors(a)
+
+    def find(self, text: str, norm: str) -> list[Hit]:
+        """Place mentions; Latin-script aliases must be capitalised in the text (they are proper nouns)."""
+        out = []
+        for h in self.matcher.find(norm):
+            first = text[h.begin]
+            if first.isascii() and first.isalpha() and not first.isupper():
+                continue
+            out.append(h)
+        return out
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    with resources.files("nkwatch").joinpath("data/gazetteer.toml").open("rb") as f:
+        data = tomllib.load(f)
+    allowed = set(vocab.terms("where_precisions"))
+    places: dict[str, Place] = {}
+    matcher = PhraseMatcher()
+    for p in data["place"]:
+        if p["precision"] not in allowed:
+            raise ValueError(f"gazetteer: {p['id']} has precision {p['precision']!r}")
+        place = Place(p["id"], p["name"], p["precision"], p.get("parent"), p.get("lat"), p.get("lon"),
+                      p.get("kind"), p.get("source"))  # fmt: skip
+        places[place.id] = place
+        for alias in {p["name"], *p.get("aliases", [])}:
+            matcher.add(alias, place.id)
+    return Gazetteer(places, data.get("sources", {}), matcher)

@@ -1,0 +1,52 @@
+"""Sentence segmentation with character offsets, paragraph numbers and a heading flag.
+
+Lines are paragraphs (the readers put one paragraph per line); blingfire splits each line into sentences.
+A short question answered in the next sentence ("The woman who lent it to him? She got 15 years.") is one
+unit, because journalists write one assertion that way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import blingfire
+
+_TERMINAL = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+_LIST_MARK = re.compile(r"^\s*(?:[-*•–]\s+|\d+[.)]\s+|\(?[a-z]\)\s+)")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    begin: int
+    end: int
+    paragraph: int  # index of the line it is in
+    heading: bool  # a line with no closing punctuation: a title or a section heading
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of `text` in order; `text[s.begin:s.end]` is the sentence, stripped of surrounding space."""
+    out: list[Sentence] = []
+    pos = 0
+    for para, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            body_start = pos + lead
+            mark = _LIST_MARK.match(stripped)
+            if mark:  # a list bullet is not part of the sentence
+                body_start += mark.end()
+                stripped = stripped[mark.end():]
+            heading = not _TERMINAL.search(stripped) and len(stripped.split()) <= 14
+            _, offsets = blingfire.text_to_sentences_and_offsets(stripped)
+            units: list[list[int]] = []
+            for b, e in offsets:
+                # Merge a short question with the sentence that answers it.
+                if units and stripped[units[-1][1] - 1] == "?" and units[-1][1] - units[-1][0] <= 60:
+                    units[-1][1] = e
+                else:
+                    units.append([b, e])
+            for b, e in units:
+                out.append(Sentence(body_start + b, body_start + e, para, heading))
+        pos += len(line) + 1
+    return out

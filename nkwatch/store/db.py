@@ -1,0 +1,102 @@
+"""Open the store: one function, whatever the backend (SQLite file by default, PostgreSQL for a team).
+
+The schema is owned by Alembic migrations (nkwatch/store/migrations); opening a store brings it to the
+newest revision, so `nkwatch init` and every other command agree on what the tables look like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from nkwatch.config import database_url
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message says why in plain words."""
+
+
+def _alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("nkwatch.store").joinpath("migrations")))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+@cache
+def _head() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()  # type: ignore[arg-type]
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+    cur = dbapi_conn.cursor()
+    # WAL: readers (web, CLI) never block the writer; a killed writer leaves the last commit intact.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def create_store_engine(url: str | None = None) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the folder for the database {path}: {e.strerror}") from e
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (a no-op when it is there already)."""
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except Exception as e:  # driver errors differ by backend; the message is what matters here
+        raise StoreError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {e}") from e
+    if current != _head():
+        command.upgrade(_alembic_config(engine), "head")
+
+
+class Store:
+    """A handle on one nkwatch database: an engine and a session factory."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on any error."""
+        with self._sessions() as s, s.begin():
+            yield s
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str | None = None, *, migrate_schema: bool = True) -> Store:
+    """Open (and create or upgrade) the store at `url` (a URL, a SQLite path, or NKWATCH_DB/the default)."""
+    engine = create_store_engine(url)
+    if migrate_schema:
+        migrate(engine)
+    return Store(engine)

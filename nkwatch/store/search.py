@@ -1,0 +1,79 @@
+"""Full-text search over source texts and claim quotes: FTS5 on SQLite, tsvector on PostgreSQL, one function."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "source" or "claim"
+    id: str
+    source_id: str
+    title: str | None
+    snippet: str  # matched words wrapped in [ ]
+
+
+_TOKEN = re.compile(r'"[^"]+"|\S+')
+
+
+def _fts5_query(query: str) -> str:
+    """Turn what a person types into an FTS5 query: words are ANDed, "quoted phrases" kept, OR and -word work.
+
+    Every word is quoted, so punctuation in it ("Camp 14", "A/HRC/25/63") cannot be read as FTS5 syntax.
+    """
+    parts: list[str] = []
+    for tok in _TOKEN.findall(query):
+        if tok == "OR":
+            parts.append("OR")
+            continue
+        negate = tok.startswith("-") and len(tok) > 1
+        body = tok[1:] if negate else tok
+        body = body.strip('"').replace('"', "")
+        if not body:
+            continue
+        term = f'"{body}"'
+        parts.append(f"NOT {term}" if negate and parts else term)
+    return " ".join(parts)
+
+
+def search(session: Session, query: str, *, limit: int = 20) -> list[SearchHit]:
+    """Sources and claims matching `query`, best first (claims first at equal rank: they are citable)."""
+    if not query.strip():
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        q = _fts5_query(query)
+        if not q:
+            return []
+        rows = session.execute(
+            text(
+                "SELECT 'claim', f.claim_id, c.source_id, s.title, snippet(claims_fts, 1, '[', ']', '…', 24), f.rank"
+                " FROM claims_fts f JOIN claims c ON c.id = f.claim_id JOIN sources s ON s.id = c.source_id"
+                " WHERE claims_fts MATCH :q"
+                " UNION ALL "
+                "SELECT 'source', f.source_id, f.source_id, f.title, snippet(sources_fts, 2, '[', ']', '…', 24), f.rank"
+                " FROM sources_fts f WHERE sources_fts MATCH :q"
+                " ORDER BY 6, 1 LIMIT :limit"
+            ),
+            {"q": q, "limit": limit},
+        )
+    else:
+        opts = "StartSel=[, StopSel=], MaxWords=30, MinWords=10, MaxFragments=1"
+        rows = session.execute(
+            text(
+                "WITH q AS (SELECT websearch_to_tsquery('english', :q) AS q) "
+                "SELECT 'claim', c.id, c.source_id, s.title, ts_headline('english', c.quote, q.q, :opts),"
+                " -ts_rank(c.tsv, q.q) AS r"
+                " FROM claims c JOIN sources s ON s.id = c.source_id, q WHERE c.tsv @@ q.q"
+                " UNION ALL "
+                "SELECT 'source', s.id, s.id, s.title, ts_headline('english', s.text, q.q, :opts),"
+                " -ts_rank(s.tsv, q.q) AS r FROM sources s, q WHERE s.tsv @@ q.q"
+                " ORDER BY 6, 1 LIMIT :limit"
+            ),
+            {"q": query, "limit": limit, "opts": opts},
+        )
+    return [SearchHit(kind=r[0], id=r[1], source_id=r[2], title=r[3], snippet=r[4]) for r in rows]
