@@ -47,6 +47,9 @@ PUNISH_YEARS = re.compile(
 NUM_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
+BORDER_ACTS = {"border_killing", "movement_restriction", "surveillance"}
+BORDER = re.compile(r"\bborders?\b|\bcross(?:ing|es)? into\b|\bcross the (?:river|border)\b")
+DPRK_INSTITUTIONS = {"dprk_state", "mss", "mosc", "kpa_border_guard", "group_109", "court", "party"}
 DPRK_WORDS = re.compile(r"\b(?:north korea\w*|dprk|pyongyang|kim jong|kim il|kim regime|the regime|kwanliso)\b")
 
 
@@ -74,6 +77,7 @@ class Found:
     indicators: list[Hit] = field(default_factory=list)
     non_claim: list[Hit] = field(default_factory=list)
     pattern: list[Hit] = field(default_factory=list)
+    weak_support: list[Hit] = field(default_factory=list)
     report_after: list[Hit] = field(default_factory=list)
     report_before: list[Hit] = field(default_factory=list)
     periods: list[Hit] = field(default_factory=list)
@@ -117,7 +121,8 @@ def extract_claims(
     for attr, matcher in (
         ("acts", d.acts), ("grounds", d.grounds), ("hedges", d.hedges), ("institutions", d.institutions),
         ("victims", d.victims), ("laws", d.laws), ("indicators", d.indicator_cues), ("non_claim", d.non_claim),
-        ("pattern", d.pattern_cues), ("report_after", d.report_after), ("report_before", d.report_before),
+        ("pattern", d.pattern_cues), ("weak_support", d.weak_support), ("report_after", d.report_after),
+        ("report_before", d.report_before),
         ("periods", d.periods), ("off_topic", d.off_topic),
     ):  # fmt: skip
         _bucket(matcher.find(norm), sentences, attr, found)
@@ -187,7 +192,8 @@ class SentenceCoder:
     def _event_dates(self) -> list[DateMention]:
         out = []
         for m in find_dates(self.text, self.ref):
-            after = [h for h in self.f.report_after if 0 <= h.begin - m.stop <= 16]
+            after = [h for h in self.f.report_after
+                     if 0 <= h.begin - m.stop <= 16 and not re.search(r"[,;.:]", self.norm[m.stop:h.begin])]
             before = [h for h in self.f.report_before if 0 <= m.begin - h.end <= 2]
             if after or before:
                 continue
@@ -240,7 +246,7 @@ class SentenceCoder:
     def _acts(self) -> dict[str, Hit]:
         """The acts this sentence asserts, each with the trigger that shows it."""
         strong = [h for h in self.f.acts if not h.payload.weak]
-        usable = strong if (strong or self.s.heading) else self.f.acts
+        usable = strong if (strong or self.s.heading or not self._weak_supported()) else self.f.acts
         acts: dict[str, Hit] = {}
         for h in usable:
             acts.setdefault(h.payload.act, h)
@@ -249,6 +255,12 @@ class SentenceCoder:
                 if over in acts and over != h.payload.act:
                     del acts[over]
         return acts
+
+    def _weak_supported(self) -> bool:
+        """A bare noun ("surveillance", "the camps") asserts an act only beside a perpetrator, a specific
+        victim group, or a verb that puts the practice in place."""
+        return bool(self.f.institutions or self.f.weak_support
+                    or any(h.payload[0] != "general_population" for h in self.f.victims))
 
     def _statistics(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -327,9 +339,10 @@ class SentenceCoder:
             if self.ctx.punishment_type:
                 inherited.append("punishment.type")
         trigger = self.text[hit.begin:hit.end]
+        perpetrator = self._perpetrator(act, hit)
         return {
-            "kind": kind, "act": act, "grounds": grounds, "when": when, "where": self._where(act),
-            "perpetrator": self._perpetrator(act, hit), "victims": victims, "punishment": punishment,
+            "kind": kind, "act": act, "grounds": grounds, "when": when, "where": self._where(act, perpetrator["id"]),
+            "perpetrator": perpetrator, "victims": victims, "punishment": punishment,
             "law": self._law(), "hedged": bool(self.f.hedges), "indicator": None, "value": None,
             "value_min": None, "value_max": None, "unit": None, "period": None,
             "rule": f"{kind}.{kind_rule}:{act}<{hit.phrase}>",
@@ -353,13 +366,22 @@ class SentenceCoder:
             return "event", "identified-victims-past"
         return "pattern", "undated"
 
-    def _where(self, act: str) -> dict[str, Any] | None:
+    def _where(self, act: str, perpetrator: str | None) -> dict[str, Any] | None:
+        """The most specific place named; the China border for border practices; else North Korea when
+        the state acts and no place is named (a country-wide practice)."""
+        best = None
         if self.f.places:
             h = min(self.f.places, key=lambda h: (PRECISION_RANK.get(self.g.places[h.payload].precision, 9), h.begin))
-            return self.g.places[h.payload].as_where(self.text[h.begin:h.end])
-        if re.search(r"\bborder", self.norm):
-            p = self.g.get("border-kp-cn")
-            return p.as_where("border") if p else None
+            best = (self.g.places[h.payload], self.text[h.begin:h.end])
+        if (best is None or best[0].id in ("kp", "cn")) and act in BORDER_ACTS and BORDER.search(self.norm):
+            border = self.g.get("border-kp-cn")
+            if border:
+                return border.as_where(BORDER.search(self.norm).group(0))
+        if best:
+            return best[0].as_where(best[1])
+        if perpetrator in DPRK_INSTITUTIONS:
+            kp = self.g.get("kp")
+            return {"place_id": kp.id, "name": kp.name, "precision": kp.precision, "text": None} if kp else None
         return None
 
     def _perpetrator(self, act: str, hit: Hit) -> dict[str, Any] | None:
@@ -395,7 +417,7 @@ class SentenceCoder:
             if q.value is not None and q.min is None and q.max is None:
                 count["count"] = int(q.value)
         if self.f.victims:
-            h = min(self.f.victims, key=lambda h: (abs(h.begin - hit.begin) if h.begin >= 0 else 999, -(h.end - h.begin)))
+            h = min(self.f.victims, key=lambda h: (abs(h.begin - hit.begin), -(h.end - h.begin), not h.payload[1]))
             group, singular = h.payload
             if singular and not count:
                 count = {"count": 1, "text": self.text[h.begin:h.end]}

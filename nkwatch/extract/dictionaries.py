@@ -130,6 +130,7 @@ class Dictionaries:
     indicator_cues: PhraseMatcher
     non_claim: PhraseMatcher
     pattern_cues: PhraseMatcher
+    weak_support: PhraseMatcher
     report_after: PhraseMatcher
     report_before: PhraseMatcher
     periods: PhraseMatcher
@@ -217,6 +218,7 @@ def dictionaries() -> Dictionaries:
         indicator_cues=cues,
         non_claim=_matcher(disc["non_claim"]),
         pattern_cues=_matcher(disc["pattern"]),
+        weak_support=_matcher(disc["weak_support"]),
         report_after=_matcher(disc["report_date_after"]),
         report_before=_matcher(disc["report_date_before"]),
         periods=periods,

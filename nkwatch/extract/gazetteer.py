@@ -55,13 +55,18 @@ class Gazetteer:
         return a in self.ancestors(b) or b in self.ancestors(a)
 
     def find(self, text: str, norm: str) -> list[Hit]:
-        """Place mentions; Latin-script aliases must be capitalised in the text (they are proper nouns)."""
-        out = []
-        for h in self.matcher.find(norm):
-            first = text[h.begin]
-            if first.isascii() and first.isalpha() and not first.isupper():
+        """Place mentions, longest first: "Tumen River" is the border, not the city of Tumen inside it.
+
+        An alias written with a capital in the gazetteer (a proper noun) must be capitalised in the text too.
+        """
+        out: list[Hit] = []
+        for h in sorted(self.matcher.find(norm), key=lambda h: (h.begin, -(h.end - h.begin))):
+            place_id, proper = h.payload
+            if proper and not text[h.begin].isupper():
                 continue
-            out.append(h)
+            if out and h.begin < out[-1].end:
+                continue  # inside a longer mention already taken
+            out.append(Hit(h.begin, h.end, place_id, h.phrase))
         return out
 
 
@@ -79,5 +84,5 @@ def gazetteer() -> Gazetteer:
                       p.get("kind"), p.get("source"))  # fmt: skip
         places[place.id] = place
         for alias in {p["name"], *p.get("aliases", [])}:
-            matcher.add(alias, place.id)
+            matcher.add(alias, (place.id, alias[:1].isascii() and alias[:1].isupper()))
     return Gazetteer(places, data.get("sources", {}), matcher)

@@ -1,0 +1,132 @@
+"""Benchmark: ingest + extraction throughput and peak memory on a generated corpus.
+
+    python bench/ingest_extract.py [--docs 10000] [--jobs 1] [--keep DIR]
+
+Documents are assembled from real report sentences (the bundled sample corpus, the seed articles and
+the development set) shuffled with neutral filler, 2-8 KB each, as plain text files on disk. The run
+ingests them into a fresh SQLite store exactly as `nkwatch ingest` does (originals kept, claims stored).
+
+Prints, for the whole run: MB of text per second and documents per second (and both per core), the
+coder alone on the same text as a baseline in the same process (so the ratio survives a noisy machine),
+and the resident memory after each tenth of the documents: flat figures mean memory does not grow with
+the number of documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from nkwatch.extract import extract_claims
+from nkwatch.extract.sentences import split_sentences
+from nkwatch.ingest.pipeline import ingest_paths
+from nkwatch.store.db import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+FILLER = [
+    "The meeting was attended by representatives of several member states.",
+    "Officials in Seoul declined to comment on the matter when asked on Tuesday.",
+    "The report runs to more than 400 pages and includes annexes on methodology.",
+    "Analysts said the situation remained difficult to assess from outside the country.",
+    "Trade figures published by the customs office showed little change from the previous quarter.",
+    "The delegation travelled to Geneva for the session of the Human Rights Council.",
+]
+
+
+def corpus_sentences() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for folder in (ROOT / "nkwatch/data/sample", ROOT / "dev/claims/texts")
+             if folder.exists() for p in sorted(folder.glob("*.txt"))]  # fmt: skip
+    out = []
+    for t in texts:
+        out.extend(t[s.begin:s.end] for s in split_sentences(t) if s.end - s.begin > 30)
+    return out or FILLER
+
+
+def make_corpus(folder: Path, n: int, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    pool = corpus_sentences()
+    total = 0
+    for i in range(n):
+        size = rng.randint(2000, 8000)
+        paras, length = [], 0
+        while length < size:
+            para = " ".join(rng.choice(pool) if rng.random() < 0.6 else rng.choice(FILLER)
+                            for _ in range(rng.randint(2, 6)))  # fmt: skip
+            paras.append(para)
+            length += len(para) + 1
+        text = f"Report {i}\n" + "\n".join(paras) + "\n"
+        sub = folder / f"{i // 1000:03}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"doc{i:06}.txt").write_text(text, encoding="utf-8")
+        total += len(text.encode())
+    return total
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=10_000)
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--keep", type=Path, help="keep the generated corpus and store here")
+    a = ap.parse_args()
+
+    work = a.keep or Path(tempfile.mkdtemp(prefix="nkwatch-bench-"))
+    corpus = work / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    total_bytes = make_corpus(corpus, a.docs)
+    print(f"corpus: {a.docs} documents, {total_bytes / 1e6:.1f} MB of text, generated in {time.perf_counter() - t0:.1f}s")
+
+    # Baseline in the same process: the coder alone over a sample of the same documents.
+    files = sorted(corpus.rglob("*.txt"))
+    sample = [p.read_text(encoding="utf-8") for p in files[: min(300, len(files))]]
+    rates = []
+    for _ in range(3):
+        t = time.perf_counter()
+        for text in sample:
+            extract_claims(text, published_at="2025-06-01", source_id="0" * 64)
+        rates.append(sum(len(x.encode()) for x in sample) / 1e6 / (time.perf_counter() - t))
+    coder_rate = statistics.median(rates)
+
+    store = open_store(str(work / "bench.db"))
+    checkpoints: list[tuple[int, float]] = []
+    done = 0
+
+    def on_result(_r) -> None:  # noqa: ANN001
+        nonlocal done
+        done += 1
+        if done % max(1, a.docs // 10) == 0:
+            checkpoints.append((done, rss_mb()))
+
+    t = time.perf_counter()
+    report = ingest_paths(store, [corpus], originals=work / "originals", jobs=a.jobs, on_result=on_result)
+    wall = time.perf_counter() - t
+    store.close()
+    mbps = total_bytes / 1e6 / wall
+    print(f"ingest+extract: {wall:.1f}s wall, jobs={a.jobs}, {report.count('added')} added, "
+          f"{len(report.failed)} failed, {sum(r.claims for r in report.results)} claims")  # fmt: skip
+    print(f"  throughput: {mbps:.2f} MB/s, {a.docs / wall:.0f} docs/s")
+    print(f"  per core:   {mbps / a.jobs:.2f} MB/s, {a.docs / wall / a.jobs:.0f} docs/s")
+    print(f"  coder alone (median of 3, same process): {coder_rate:.2f} MB/s; ingest/coder ratio {mbps / a.jobs / coder_rate:.2f}")
+    print("  resident memory (MB) after each tenth: " + ", ".join(f"{n}:{m:.0f}" for n, m in checkpoints))
+    grow = checkpoints[-1][1] - checkpoints[0][1] if len(checkpoints) > 1 else 0.0
+    print(f"  growth from first to last checkpoint: {grow:+.0f} MB; peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")  # fmt: skip
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

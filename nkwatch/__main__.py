@@ -1,0 +1,3 @@
+from nkwatch.cli import app
+
+app(prog_name="nkwatch")

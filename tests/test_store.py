@@ -1,0 +1,73 @@
+"""The store on both backends: schema by migration, search, re-extraction, status history."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, select
+
+from nkwatch.extract.rerun import reextract
+from nkwatch.ingest.pipeline import ingest_paths
+from nkwatch.store.models import Claim, ClaimStatusChange, Source
+from nkwatch.store.search import search
+
+from .conftest import SEEDS
+
+
+def test_migrations_create_the_schema(store):
+    names = set(inspect(store.engine).get_table_names())
+    assert {"sources", "claims", "claim_status_history", "alembic_version"} <= names
+
+
+def test_reopening_is_a_no_op(db_url):
+    from nkwatch.store.db import open_store
+
+    open_store(db_url).close()
+    s = open_store(db_url)  # already at head: nothing to do, nothing breaks
+    with s.session() as sess:
+        assert sess.scalars(select(Source)).all() == []
+    s.close()
+
+
+def test_search_finds_sources_and_claims(store, tmp_path):
+    ingest_paths(store, [SEEDS], originals=tmp_path / "o")
+    with store.session() as s:
+        hits = search(s, "shoot-to-kill")
+        assert any(h.kind == "claim" and "shoot-to-kill" in h.snippet for h in hits)
+        kinds = {h.kind for h in search(s, "facial recognition")}
+        assert kinds == {"claim", "source"}
+        assert search(s, '"Camp 14"')  # punctuation and phrases are safe
+        assert search(s, "zzzunknownword") == []
+        assert search(s, "   ") == []
+        assert isinstance(search(s, 'AND OR NOT "'), list)  # never an FTS syntax error
+        executed = search(s, "executed")
+        assert any("executed" in h.snippet.lower() for h in executed)
+
+
+def test_reextract_is_idempotent_and_keeps_reviews(store, tmp_path):
+    ingest_paths(store, [SEEDS], originals=tmp_path / "o")
+    with store.session() as s:
+        before = sorted(s.scalars(select(Claim.id)))
+        reviewed = s.scalars(select(Claim).order_by(Claim.id)).first()
+        reviewed.status = "reviewed"
+        reviewed.hedged = not reviewed.hedged  # a person's correction
+        s.add(ClaimStatusChange(claim_id=reviewed.id, status="reviewed", actor="alice", note="checked"))
+        rid, rhedged = reviewed.id, reviewed.hedged
+    counts = reextract(store)
+    assert counts.added == 0 and counts.removed == 0 and counts.kept == 1
+    with store.session() as s:
+        assert sorted(s.scalars(select(Claim.id))) == before
+        kept = s.get(Claim, rid)
+        assert kept.status == "reviewed" and kept.hedged == rhedged
+        assert [h.status for h in kept.history] == ["machine", "reviewed"]
+
+
+def test_reextract_removes_claims_no_longer_produced(store, tmp_path):
+    ingest_paths(store, [SEEDS], originals=tmp_path / "o")
+    with store.session() as s:
+        src = s.scalars(select(Source)).first()
+        fake = Claim(id="f" * 24, source_id=src.id, span_start=0, span_end=5, quote=src.text[:5], kind="pattern",
+                     act="other", hedged=False, status="machine", rule="old-rule", extractor_version="coder-0")
+        s.add(fake)
+    counts = reextract(store)
+    assert counts.removed == 1
+    with store.session() as s:
+        assert s.get(Claim, "f" * 24) is None
