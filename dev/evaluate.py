@@ -40,10 +40,33 @@ def predict(gold: Path, texts: Path, out: Path) -> None:
                 f.write(json.dumps(c, ensure_ascii=False) + "\n")
 
 
+def false_positives(gold: Path, texts: Path, pred: Path) -> None:
+    """Predictions that overlap no gold claim of the same kind and label (what the scorer counts against us)."""
+    golds = [json.loads(x) for x in gold.read_text().splitlines() if x.strip()]
+    by_sha = {hashlib.sha256((texts / g["source"]).read_bytes()).hexdigest(): g["source"] for g in golds}
+    for line in pred.read_text().splitlines():
+        p = json.loads(line)
+        name = by_sha[p["source_id"]]
+        text = (texts / name).read_text()
+        label = p.get("indicator") if p["kind"] == "statistic" else p.get("act")
+        ok = False
+        for g in golds:
+            if g["source"] != name or g["kind"] != p["kind"]:
+                continue
+            glabel = g.get("indicator") if g["kind"] == "statistic" else g.get("act")
+            i = text.find(g["quote"])
+            a, b = p["span"]["start"], p["span"]["end"]
+            if glabel == label and i >= 0 and max(0, min(b, i + len(g["quote"])) - max(a, i)) / len(g["quote"]) > 0.25:
+                ok = True
+        if not ok:
+            print(f"  FP {p['kind'][:4]} {label:22} {p['rule'][:40]:40} | {name[:22]} | {p['quote'][:80]}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--only", choices=list(SETS))
+    ap.add_argument("--fp", action="store_true", help="list predictions that match no gold claim")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     for name, (gold, texts) in SETS.items():
@@ -58,6 +81,8 @@ def main() -> int:
                               "--texts", str(texts), "--pred", str(pred)], capture_output=True, text=True)  # fmt: skip
         lines = res.stdout.splitlines()
         print(f"== {name}")
+        if a.fp:
+            false_positives(gold, texts, pred)
         print("\n".join(lines if a.verbose else [x for x in lines if not x.strip().startswith(("confused", "missed"))]))
     return 0
 

@@ -47,9 +47,17 @@ PUNISH_YEARS = re.compile(
 NUM_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
+LOCAL_PATTERN_CUES = {"face", "faces", "facing", "can be", "could be", "may be", "are sent", "is sent"}
+DEFINITE = re.compile(r"\b(?:the|they|them|these|those|he|she|his|her|their)\b")
+CLAUSE_BREAK = re.compile(r"[.;:!?]|\bbut\b|\bwhile\b|\bwhereas\b")
 BORDER_ACTS = {"border_killing", "movement_restriction", "surveillance"}
 BORDER = re.compile(r"\bborders?\b|\bcross(?:ing|es)? into\b|\bcross the (?:river|border)\b")
 DPRK_INSTITUTIONS = {"dprk_state", "mss", "mosc", "kpa_border_guard", "group_109", "court", "party"}
+CUMULATIVE = re.compile(r"\b(?:total|totals|accumulated|cumulative|in all|so far|to date|altogether)\b")
+STAT_FRAME = re.compile(r"\b(?:record|figure|number|total|decline|drop|rise|increase|peak|high|low|came to|"
+                        r"reached|fell|rose|compared with)\b")
+# Nouns a bare number may count in a statistic (people nouns are recognised by the number grammar).
+BARE_OK = {"men", "women", "people", "persons", "cases", "incidents", "individuals"}
 DPRK_WORDS = re.compile(r"\b(?:north korea\w*|dprk|pyongyang|kim jong|kim il|kim regime|the regime|kwanliso)\b")
 
 
@@ -61,6 +69,8 @@ class Context:
     when: dict[str, Any] | None = None
     grounds: str | None = None
     punishment_type: str | None = None
+    indicator: str | None = None
+    indicator_age: int = 99
     age: int = 0
 
 
@@ -76,6 +86,9 @@ class Found:
     laws: list[Hit] = field(default_factory=list)
     indicators: list[Hit] = field(default_factory=list)
     non_claim: list[Hit] = field(default_factory=list)
+    methodology: list[Hit] = field(default_factory=list)
+    risk: list[Hit] = field(default_factory=list)
+    negation: list[Hit] = field(default_factory=list)
     pattern: list[Hit] = field(default_factory=list)
     weak_support: list[Hit] = field(default_factory=list)
     report_after: list[Hit] = field(default_factory=list)
@@ -121,6 +134,7 @@ def extract_claims(
     for attr, matcher in (
         ("acts", d.acts), ("grounds", d.grounds), ("hedges", d.hedges), ("institutions", d.institutions),
         ("victims", d.victims), ("laws", d.laws), ("indicators", d.indicator_cues), ("non_claim", d.non_claim),
+        ("methodology", d.methodology), ("risk", d.risk), ("negation", d.negation),
         ("pattern", d.pattern_cues), ("weak_support", d.weak_support), ("report_after", d.report_after),
         ("report_before", d.report_before),
         ("periods", d.periods), ("off_topic", d.off_topic),
@@ -134,12 +148,16 @@ def extract_claims(
     for s, f in zip(sentences, found, strict=True):
         if s.paragraph != ctx.paragraph:
             ctx = Context(paragraph=s.paragraph)
-        if not (f.acts or f.indicators or f.laws):
+        ctx.indicator_age += 1
+        if not (f.acts or f.indicators or f.laws or (ctx.indicator and ctx.indicator_age <= 1)):
             ctx.age += 1
             continue
         coder = SentenceCoder(text[s.begin:s.end], norm[s.begin:s.end], s, f, ref, d, g, ctx)
         for c in coder.claims():
-            c["id"] = claim_id(source_id, s.begin, s.end, c["kind"], c.get("act") or c.get("indicator"))
+            label = c.get("act") or c.get("indicator")
+            if c["kind"] == "statistic":  # several numbers of one indicator may share a sentence
+                label = f"{label}@{c['evidence']['quantity_span'][0]}"
+            c["id"] = claim_id(source_id, s.begin, s.end, c["kind"], label)
             c["source_id"] = source_id
             c["span"] = {"start": s.begin, "end": s.end}
             c["quote"] = text[s.begin:s.end]
@@ -218,17 +236,16 @@ class SentenceCoder:
 
     # -- claims ----------------------------------------------------------------------------------------
     def claims(self) -> list[dict[str, Any]]:
-        if self._off_topic():
-            return []
-        if self._non_claim():
+        if self._off_topic() or self._non_claim():
             return []
         out: list[dict[str, Any]] = []
         counted_acts: set[str] = set()
-        for stat in self._statistics():
-            out.append(stat)
-            act = self.d.indicators[stat["indicator"]].get("act")
-            if act:
-                counted_acts.add(act)
+        if not self.f.methodology:
+            for stat in self._statistics():
+                out.append(stat)
+                act = self.d.indicators[stat["indicator"]].get("act")
+                if act:
+                    counted_acts.add(act)
         for act, hit in self._acts().items():
             if act in counted_acts:
                 continue
@@ -245,8 +262,9 @@ class SentenceCoder:
 
     def _acts(self) -> dict[str, Hit]:
         """The acts this sentence asserts, each with the trigger that shows it."""
-        strong = [h for h in self.f.acts if not h.payload.weak]
-        usable = strong if (strong or self.s.heading or not self._weak_supported()) else self.f.acts
+        asserted = [h for h in self.f.acts if not self._out_of_scope(h)]
+        strong = [h for h in asserted if not h.payload.weak]
+        usable = strong if (strong or self.s.heading or not self._weak_supported()) else asserted
         acts: dict[str, Hit] = {}
         for h in usable:
             acts.setdefault(h.payload.act, h)
@@ -256,6 +274,14 @@ class SentenceCoder:
                     del acts[over]
         return acts
 
+    def _out_of_scope(self, h: Hit) -> bool:
+        """A trigger under a negation ("never sentenced") or a risk ("where they risk torture") asserts nothing."""
+        for cue, reach in ((self.f.negation, 40), (self.f.risk, 140)):
+            for c in cue:
+                if c.end <= h.begin and h.begin - c.end <= reach and not CLAUSE_BREAK.search(self.norm[c.end:h.begin]):
+                    return True
+        return False
+
     def _weak_supported(self) -> bool:
         """A bare noun ("surveillance", "the camps") asserts an act only beside a perpetrator, a specific
         victim group, or a verb that puts the practice in place."""
@@ -263,26 +289,28 @@ class SentenceCoder:
                     or any(h.payload[0] != "general_population" for h in self.f.victims))
 
     def _statistics(self) -> list[dict[str, Any]]:
+        """One statistic per number that an indicator cue (in this or the previous sentence) explains."""
         out: list[dict[str, Any]] = []
-        used: set[str] = set()
         for q in self.quantities:
-            if q.unit in ("years", "months", "days"):
+            if q.unit in ("years", "months", "days") or (q.noun and q.unit is None and q.noun not in BARE_OK):
                 continue
-            ind = self._indicator_for(q)
-            if not ind or ind in used:
+            ind, cue_from = self._indicator_for(q)
+            if not ind:
                 continue
             spec = self.d.indicators[ind]
             when, _ = self._when(q.begin)
-            framed = bool(PERIOD_CUES.search(self.norm)) or (when is not None and when["precision"] in
-                     ("year", "decade") and (q.min is not None and q.value is None))  # fmt: skip
-            if spec.get("needs_period") and not framed:
-                continue  # a count of one occurrence: an event, coded below
-            used.add(ind)
+            if spec.get("needs_period"):
+                dated_occurrence = when is not None and when["precision"] in ("day", "month")
+                framed = bool(PERIOD_CUES.search(self.norm)) or (
+                    when is not None and when["precision"] in ("year", "decade") and q.min is not None)
+                if dated_occurrence or not framed:
+                    continue  # a count of one occurrence: an event, coded below
+            if ind == "political_prisoners" and self._strong_acts_besides("detention"):
+                continue  # "15 prisoners were executed": the number counts victims of an act
             unit = spec["unit"]
             if q.unit == "percent":
                 unit = "percent"
-            elif ind == "defector_arrivals" and not (PER_YEAR.search(self.norm) or
-                                                     (when and when["precision"] == "year" and when["end"])):
+            elif ind == "defector_arrivals" and CUMULATIVE.search(self.norm[max(0, q.begin - 60):q.stop + 20]):
                 unit = "people"  # a cumulative total, not a yearly flow
             period = None
             if when:
@@ -293,26 +321,35 @@ class SentenceCoder:
                 "value": q.value, "value_min": q.min, "value_max": q.max, "unit": unit, "period": period,
                 "when": when, "where": None, "perpetrator": None, "victims": None, "punishment": None,
                 "grounds": None, "law": self._law(), "hedged": bool(self.f.hedges),
-                "rule": f"statistic:{ind}<{q.text}>",
-                "evidence": {"quantity": q.text, "cue": self._cue_text(ind)},
+                "rule": f"statistic.{cue_from}:{ind}<{q.text}>",
+                "evidence": {"quantity": q.text, "quantity_span": [q.begin, q.stop], "cue": self._cue_text(ind),
+                             "cue_from": cue_from},
             })  # fmt: skip
         return out
 
-    def _indicator_for(self, q: Quantity) -> str | None:
+    def _strong_acts_besides(self, act: str) -> bool:
+        return any(not h.payload.weak and h.payload.act != act for h in self.f.acts)
+
+    def _indicator_for(self, q: Quantity) -> tuple[str | None, str]:
+        """The indicator whose cue is nearest the number; the previous sentence's indicator for a bare
+        number told as its continuation ("It marked a decline from a record high of 2,914 in 2009")."""
         best: tuple[int, str] | None = None
+        unit = q.unit or ""
         for h in self.f.indicators:
             spec = self.d.indicators[h.payload]
-            unit = q.unit or ""
-            if unit not in spec["units"] and not (unit == "people" and "" in spec["units"]):
+            if unit not in spec["units"]:
                 continue
-            if q.unit is None and q.noun is None and h.payload != "crypto_theft_usd":
-                # a bare number needs a person noun or a clear cue right beside it
-                if abs(h.begin - q.stop) > 40 and abs(q.begin - h.end) > 40:
-                    continue
             dist = min(abs(h.begin - q.stop), abs(q.begin - h.end))
+            if not unit and dist > 60:
+                continue  # a bare number needs its cue close by
             if best is None or dist < best[0]:
                 best = (dist, h.payload)
-        return best[1] if best else None
+        if best:
+            return best[1], "cue"
+        if (self.ctx.indicator and self.ctx.indicator_age <= 1 and unit in ("", "people")
+                and STAT_FRAME.search(self.norm)):
+            return self.ctx.indicator, "context"
+        return None, ""
 
     def _cue_text(self, ind: str) -> str | None:
         return next((self.text[h.begin:h.end] for h in self.f.indicators if h.payload == ind), None)
@@ -320,15 +357,11 @@ class SentenceCoder:
     def _act_claim(self, act: str, hit: Hit) -> dict[str, Any]:
         when, when_from = self._when(hit.begin)
         victims = self._victims(act, hit)
-        kind, kind_rule = self._kind(act, when, victims)
+        kind, kind_rule = self._kind(act, hit, when, victims)
         inherited = []
         if kind == "event" and when is None and self.ctx.when and self.ctx.age <= 3:
             when, when_from = self.ctx.when, "context"
             inherited.append("when")
-        if kind == "pattern" and when and when_from == "sentence" and when.get("end") and \
-                not SINCE_BEFORE.search(self.norm[: hit.begin + 1]) and self.dates and \
-                self.dates[0].relation == "at" and act in PRACTICE_ACTS:
-            pass  # a practice bounded by a year keeps it: "in 2024 the regime intensified surveillance"
         grounds = self._grounds()
         if grounds is None and kind == "event" and self.ctx.grounds and self.ctx.age <= 3:
             grounds = self.ctx.grounds
@@ -351,20 +384,35 @@ class SentenceCoder:
                          "hedge": self.text[self.f.hedges[0].begin:self.f.hedges[0].end] if self.f.hedges else None},
         }  # fmt: skip
 
-    def _kind(self, act: str, when: dict[str, Any] | None, victims: dict[str, Any] | None) -> tuple[str, str]:
-        if self.f.pattern:
-            return "pattern", f"practice-cue({self.f.pattern[0].phrase})"
-        identified = bool(victims and (victims.get("count") or victims.get("count_min")))
+    def _kind(self, act: str, hit: Hit, when: dict[str, Any] | None,
+              victims: dict[str, Any] | None) -> tuple[str, str]:  # fmt: skip
+        """Event or pattern, and the name of the rule that decided it."""
+        identified = bool(victims and (victims.get("count") or victims.get("count_min") or victims.get("count_max")))
         past = bool(PAST.search(self.norm))
-        if act in PRACTICE_ACTS and not identified:
+        if act in PRACTICE_ACTS and not (identified and when):
             return "pattern", "practice-act"
-        if when and when.get("end") is not None and past:
-            return "event", "dated-past"
+        cue = self._pattern_cue(hit)
+        if cue:
+            return "pattern", f"practice-cue({cue})"
         if when and when.get("end") is None:
             return "pattern", "since-period"
-        if identified and past:
+        if past and when:
+            return "event", "dated-past"
+        if past and identified:
             return "event", "identified-victims-past"
+        if past and self.ctx.when and self.ctx.age <= 3 and DEFINITE.search(self.norm):
+            return "event", "told-in-context"
         return "pattern", "undated"
+
+    def _pattern_cue(self, hit: Hit) -> str | None:
+        """A cue framing the act as a standing practice; 'face'-like cues only bind the act right after them."""
+        for c in self.f.pattern:
+            if c.payload in LOCAL_PATTERN_CUES:
+                if not (c.end <= hit.begin and hit.begin - c.end <= 40
+                        and not CLAUSE_BREAK.search(self.norm[c.end:hit.begin])):
+                    continue
+            return c.payload
+        return None
 
     def _where(self, act: str, perpetrator: str | None) -> dict[str, Any] | None:
         """The most specific place named; the China border for border practices; else North Korea when
@@ -462,6 +510,9 @@ class SentenceCoder:
         return self.f.laws[0].payload if self.f.laws else None
 
     def _remember(self, claim: dict[str, Any]) -> None:
+        if claim["kind"] == "statistic":
+            self.ctx.indicator, self.ctx.indicator_age = claim["indicator"], 0
+            return
         if claim["kind"] != "event":
             return
         if claim["when"]:

@@ -29,7 +29,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from nkwatch.extract.numbers import SYMBOL_BEFORE, UNIT_AFTER, number_word
+from nkwatch.extract.numbers import SYMBOL_BEFORE, UNIT_AFTER, anchored_scan, number_word, starters
 
 __all__ = ["DateMention", "find_dates"]
 
@@ -297,27 +297,42 @@ class _Hit:
     day: int | None
 
 
+# Every date expression contains one of these (see numbers.anchored_scan for why this is fast).
+_ANCHORS = re.compile("|".join(dict.fromkeys(
+    [f"{d}\\d*" for d in "0123456789"]
+    + ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    + [v for w in ["spring", "summer", "autumn", "fall", "winter", "year", "month", "week", "decade", "ago",
+                   *_WEEKDAYS] for v in (w, w.capitalize())])))  # fmt: skip
+
+
+_STARTS = starters(
+    "in on at during throughout within over since from after starting beginning until till by before as up "
+    "through between the early start mid middle late end latter first second third fourth q1 q2 q3 q4 this "
+    "last past next previous earlier later a an one two three four five six seven eight nine ten eleven "
+    "twelve fifteen twenty spring summer autumn fall winter".split() + list(_WEEKDAYS) + list(_MONTHS),
+    "0123456789'")
+
+
+def _hit(text: str, m: re.Match[str], ref: dt.date | None) -> _Hit | None:
+    kind = m.lastgroup or ""
+    g = m.groupdict()
+    if kind == "year":
+        b, e = m.start("y"), m.end("y")
+        point: _Point | None = None
+        if _bare_year_ok(text, b, e, g["pre"] is not None):
+            point = (text[b:e], text[b:e], "year", False, None, None)
+    else:
+        point = _resolve(g, kind, ref)
+    if point is None:
+        return None
+    pre = " ".join(g["pre"].lower().split()) if g["pre"] else ""
+    core = m.end("pre") + 1 if g["pre"] else m.start()
+    start, end, precision, relative, month, day = point
+    return _Hit(start, end, precision, m.start(), m.end(), relative, kind, pre, core, month, day)
+
+
 def _scan(text: str, ref: dt.date | None) -> list[_Hit]:
-    hits: list[_Hit] = []
-    pos, search = 0, _RX.search
-    while True:
-        m = search(text, pos)
-        if m is None:
-            return hits
-        kind = m.lastgroup
-        g = m.groupdict()
-        point = _resolve(g, kind, ref) if kind != "year" else None  # type: ignore[arg-type]
-        if kind == "year" and _bare_year_ok(text, m.start("y"), m.end("y"), g["pre"] is not None):
-            y = text[m.start("y"):m.end("y")]
-            point = (y, y, "year", False, None, None)
-        if point is None:
-            pos = m.start() + 1  # let a shorter form starting later have a go
-            continue
-        pre = re.sub(r"\s+", " ", g["pre"].lower()) if g["pre"] else ""
-        core = m.end("pre") + 1 if g["pre"] else m.start()
-        start, end, precision, relative, month, day = point
-        hits.append(_Hit(start, end, precision, m.start(), m.end(), relative, kind, pre, core, month, day))
-        pos = m.end()
+    return anchored_scan(text, _RX, _ANCHORS, _STARTS, lambda m: _hit(text, m, ref), lambda h: h.stop)
 
 
 def _join(text: str, a: _Hit, b: _Hit) -> bool:

@@ -129,6 +129,9 @@ class Dictionaries:
     indicators: dict[str, dict[str, Any]]
     indicator_cues: PhraseMatcher
     non_claim: PhraseMatcher
+    methodology: PhraseMatcher
+    risk: PhraseMatcher
+    negation: PhraseMatcher
     pattern_cues: PhraseMatcher
     weak_support: PhraseMatcher
     report_after: PhraseMatcher
@@ -217,6 +220,9 @@ def dictionaries() -> Dictionaries:
         indicators=indicators,
         indicator_cues=cues,
         non_claim=_matcher(disc["non_claim"]),
+        methodology=_matcher(disc["methodology"]),
+        risk=_matcher(disc["risk"]),
+        negation=_matcher(disc["negation"]),
         pattern_cues=_matcher(disc["pattern"]),
         weak_support=_matcher(disc["weak_support"]),
         report_after=_matcher(disc["report_date_after"]),

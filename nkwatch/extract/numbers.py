@@ -25,10 +25,12 @@ Conventions (callers rely on them):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
-__all__ = ["UNIT_AFTER", "Quantity", "SYMBOL_BEFORE", "find_quantities", "number_word"]
+__all__ = ["SYMBOL_BEFORE", "UNIT_AFTER", "Quantity", "anchored_scan", "find_quantities", "number_word", "starters"]
 
 
 @dataclass(frozen=True)
@@ -363,20 +365,64 @@ def _quantity(text: str, m: re.Match[str]) -> Quantity | None:  # noqa: C901 - o
     )  # fmt: skip
 
 
+# Every quantity contains one of these; the full grammar is only tried at word starts shortly before one,
+# which is what makes the scan fast (a case-sensitive alternation of literals lets `re` skip most positions).
+_ANCHOR_WORDS = [*_UNITS, *_TENS, "hundred", "thousand", "million", "billion", "dozen", "several", "few", "handful"]
+_ANCHORS = re.compile("|".join(
+    [f"{d}\\d*" for d in "0123456789"] + ["수"] + [v for w in _ANCHOR_WORDS for v in (w, w.capitalize())]))
+_T = TypeVar("_T")
+
+
+def starters(words: list[str], chars: str) -> re.Pattern[str]:
+    """A regex for the places a match can start: one of `words` or one of `chars` at a word start."""
+    alt = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:(?:{alt})(?!\w)|[{re.escape(chars)}])", re.IGNORECASE)
+
+
+def anchored_scan(text: str, rx: re.Pattern[str], anchors: re.Pattern[str], starts: re.Pattern[str],
+                  build: Callable[[re.Match[str]], _T | None], stop: Callable[[_T], int],
+                  lookback: int = 40) -> list[_T]:  # fmt: skip
+    """Left-to-right, non-overlapping matches of `rx` that `build` accepts.
+
+    `rx.match` is tried only where `starts` matches at most `lookback` characters before an anchor. That is
+    the same as a plain search loop when every match starts where `starts` matches and contains an anchor
+    no further than `lookback` from its start, and many times faster on prose, because a case-sensitive
+    alternation of literals (the anchors) lets `re` skip most positions in C.
+    """
+    out: list[_T] = []
+    tried = 0  # every start before this has been tried
+    match, candidates = rx.match, starts.finditer
+    for a in anchors.finditer(text):
+        s = a.start()
+        while tried <= s:
+            # endpos leaves room for a starter word that begins at the anchor and runs past it
+            for w in candidates(text, max(tried, s - lookback), s + lookback):
+                if w.start() > s:
+                    tried = s + 1
+                    break
+                m = match(text, w.start())
+                item = build(m) if m is not None else None
+                if item is not None:
+                    out.append(item)
+                    tried = stop(item)
+                    break
+            else:
+                tried = s + 1
+    return out
+
+
+_STARTS = starters(
+    [w.split()[0] for w in (*_MIN_MODS, *_MAX_MODS, *_NEAR_MODS, *_APPROX_MODS, *_VAGUE) if w[0].isalpha()]
+    + [*_UNITS, *_TENS, "hundred", "thousand", "million", "billion", "dozen", "between", "from", "us", "usd",
+       "krw", "rmb", "a", "an"], "0123456789$~<>≈≤≥€£¥₩약수")  # fmt: skip
+
 def find_quantities(text: str) -> list[Quantity]:
     """All quantities in `text`, left to right, non-overlapping, longest match first."""
-    out: list[Quantity] = []
-    pos, search = 0, _RX.search
-    while True:
-        m = search(text, pos)
-        if m is None:
-            return out
-        q = _quantity(text, m)
-        if q is None:
-            pos = m.start() + 1  # a shorter reading may start later ("in 2024 people" -> nothing)
-            continue
-        out.append(q)
-        pos = q.stop
+    return anchored_scan(text, _RX, _ANCHORS, _STARTS, lambda m: _quantity(text, m), _stop)
+
+
+def _stop(q: Quantity) -> int:
+    return q.stop
 
 
 if __name__ == "__main__":  # a speed sanity check: python -m nkwatch.extract.numbers
