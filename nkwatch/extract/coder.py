@@ -30,15 +30,22 @@ EXTRACTOR_VERSION = "coder-1"
 # Acts that are by their nature standing practices; they are events only with identified victims.
 PRACTICE_ACTS = {"surveillance", "information_control", "discrimination", "movement_restriction",
                  "food_deprivation", "collective_punishment", "forced_labour"}  # fmt: skip
+CONTEXT_REACH = 4  # sentences after an event that may still refer back to it
 PRECISION_RANK = {"facility": 0, "point": 1, "city": 2, "county": 3, "province": 4, "border": 5, "country": 6}
 PERIOD_CUES = re.compile(
     r"\b(?:a year|per year|each year|every year|annually|a month|per month|in total|a total of|so far|"
-    r"alone|cumulative|to date|since|over the past|over the last|in the past|between)\b"
+    r"alone|cumulative|to date|since|over the past|over the last|in the past|between|during the year|cases of|"
+    r"in recent years)\b"
 )
 PER_YEAR = re.compile(r"\b(?:a year|per year|each year|every year|annually|yearly)\b")
 AT_LEAST = re.compile(r"\b(?:at least|more than|over|upwards of|no fewer than)\s*$")
 PAST = re.compile(r"\b(?:was|were|had|got|did|sent|took|gave|shot|held|fled|caught|beat|hanged|hung|killed|"
-                  r"seized|taken|given|handed|received|\w+ed)\b")  # fmt: skip
+                  r"seized|taken|given|handed|received|(?!(?:alleged|estimated|believed|reported|detailed|based|"
+                  r"related|called|named|armed|limited|united|concerned|advanced|skilled|suspected|accused|"
+                  r"renowned|noted|supposed|so)\b)\w+ed)\b")  # fmt: skip
+BACKGROUND_BEFORE = re.compile(r"\b(?:who|that|which) (?:were|was|had been|have been|has been)(?: \w+ly)? $")
+PERSON_AFTER = re.compile(r"^ (?:north korean |female |male )?(?:refugees|north koreans|women|defectors|escapees|"
+                          r"individuals|people|persons|men|detainees|returnees)\b")
 SINCE_BEFORE = re.compile(r"\bsince\b[^.,;]{0,30}$")
 PUNISH_YEARS = re.compile(
     r"\b(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -49,6 +56,7 @@ NUM_WORDS = {w: i for i, w in enumerate(
     "sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
 LOCAL_PATTERN_CUES = {"face", "faces", "facing", "can be", "could be", "may be", "are sent", "is sent"}
 DEFINITE = re.compile(r"\b(?:the|they|them|these|those|he|she|his|her|their)\b")
+DETENTION_PLACES = {"kwanliso", "kyohwaso", "detention_centre"}
 CLAUSE_BREAK = re.compile(r"[.;:!?]|\bbut\b|\bwhile\b|\bwhereas\b")
 BORDER_ACTS = {"border_killing", "movement_restriction", "surveillance"}
 BORDER = re.compile(r"\bborders?\b|\bcross(?:ing|es)? into\b|\bcross the (?:river|border)\b")
@@ -146,8 +154,8 @@ def extract_claims(
     ctx = Context()
     claims: list[dict[str, Any]] = []
     for s, f in zip(sentences, found, strict=True):
-        if s.paragraph != ctx.paragraph:
-            ctx = Context(paragraph=s.paragraph)
+        if ctx.age > CONTEXT_REACH:
+            ctx = Context(paragraph=s.paragraph)  # an old occurrence no longer frames what follows
         ctx.indicator_age += 1
         if not (f.acts or f.indicators or f.laws or (ctx.indicator and ctx.indicator_age <= 1)):
             ctx.age += 1
@@ -262,7 +270,10 @@ class SentenceCoder:
 
     def _acts(self) -> dict[str, Hit]:
         """The acts this sentence asserts, each with the trigger that shows it."""
-        asserted = [h for h in self.f.acts if not self._out_of_scope(h)]
+        asserted = [h for h in self.f.acts + self._facility_hits() if not self._out_of_scope(h)]
+        foreground = [h for h in asserted if not self._background(h)]
+        if any(not h.payload.weak for h in foreground):
+            asserted = foreground  # "repatriated refugees faced severe punishment": the punishment is asserted
         strong = [h for h in asserted if not h.payload.weak]
         usable = strong if (strong or self.s.heading or not self._weak_supported()) else asserted
         acts: dict[str, Hit] = {}
@@ -273,6 +284,19 @@ class SentenceCoder:
                 if over in acts and over != h.payload.act:
                     del acts[over]
         return acts
+
+    def _facility_hits(self) -> list[Hit]:
+        """A named camp or detention centre is itself a (weak) sign that detention is asserted."""
+        out = []
+        for h in self.f.places:
+            if self.g.places[h.payload].kind in DETENTION_PLACES:
+                out.append(Hit(h.begin, h.end, ActTrigger("detention", True, ()), f"place:{h.payload}"))
+        return out
+
+    def _background(self, h: Hit) -> bool:
+        """A trigger describing who the victims are ("repatriated refugees", "women who were detained")."""
+        return bool(BACKGROUND_BEFORE.search(self.norm[max(0, h.begin - 30):h.begin])
+                    or PERSON_AFTER.match(self.norm[h.end:h.end + 30]))
 
     def _out_of_scope(self, h: Hit) -> bool:
         """A trigger under a negation ("never sentenced") or a risk ("where they risk torture") asserts nothing."""
@@ -456,7 +480,8 @@ class SentenceCoder:
     def _victims(self, act: str, hit: Hit) -> dict[str, Any] | None:
         group = None
         count: dict[str, Any] = {}
-        people = [q for q in self.quantities if q.unit == "people"]
+        people = [q for q in self.quantities if q.unit == "people" or (
+            q.unit is None and q.value is not None and any(0 <= v.begin - q.stop <= 16 for v in self.f.victims))]
         if people:
             q = min(people, key=lambda q: abs(q.begin - hit.begin))
             count = {"count": int(q.value) if q.value is not None and q.min is None and q.max is None else None,

@@ -154,8 +154,8 @@ _RX = re.compile(
     (?:(?P<between>between|from)\s+)?
     (?:
       (?P<vague>{_VAGUE_RX})\b
-    | (?P<cur>{_CUR})?(?P<a>{_DIGITS}|{_WORDS})(?!\d|[.,]\d)(?:(?P<ascale>{_SCALE})|(?![A-Za-z_]))
-      (?:(?P<sep>\s*[-–—]\s*|\s+(?:to|and|or)\s+)(?P<cur2>{_CUR})?(?P<b>{_DIGITS}|{_WORDS})(?!\d|[.,]\d)
+    | (?P<cur>{_CUR})?(?P<a>{_DIGITS}|{_WORDS})(?!\d|[.,:]\d)(?:(?P<ascale>{_SCALE})|(?![A-Za-z_]))
+      (?:(?P<sep>\s*[-–—]\s*|\s+(?:to|and|or)\s+)(?P<cur2>{_CUR})?(?P<b>{_DIGITS}|{_WORDS})(?!\d|[.,:]\d)
          (?:(?P<bscale>{_SCALE})|(?![A-Za-z_])))?
       (?P<post>\+|\s+or\s+more\b|\s+or\s+so\b|-plus\b|\s*-odd\b|\s?여)?
     )""",
@@ -196,7 +196,8 @@ _UNIT_RX = re.compile(
 )
 _KO_UNITS = {"명": "people", "년": "years", "개월": "months", "일": "days", "달러": "usd", "원": "krw",
              "톤": "tonnes", "건": "incidents", "%": "percent"}  # fmt: skip
-_DUR = {"y": "years", "mo": "months", "w": "weeks", "d": "days", "h": "hours"}
+_DUR = {"ye": "years", "yr": "years", "mo": "months", "we": "weeks", "da": "days", "ho": "hours", "de": "decades"}
+_AGO = re.compile(r"\s+ago\b", re.IGNORECASE)
 _KO_BOUND = re.compile(r"\s?(?P<ko_min>이상|넘는|넘게)|\s?(?P<ko_max>이하|미만)")
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][a-z]+(?:-[a-z]+)*)")
 _STOP = frozenset(
@@ -207,8 +208,9 @@ _STOP = frozenset(
     "less least only also even just still again ago later earlier more times time out up down off about "
     "around across against among between through via percent".split()
 )  # fmt: skip
-_MONTH_AFTER = re.compile(
-    r"\s+(?:of\s+)?(?-i:January|February|March|April|May|June|July|August|September|October|November|December"
+# A number followed by these is a day of a date or a clock time, not a count.
+_NOT_COUNT_AFTER = re.compile(
+    r"\s*[ap]\.?m\b\.?|\s+(?:of\s+)?(?-i:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b"
 )
 _MONTH_BEFORE = re.compile(
@@ -244,10 +246,6 @@ def _scale(s: str | None) -> int:
     return _SCALE_WORDS[s.strip().lower()] if s else 1
 
 
-def _f(d: Decimal) -> float:
-    return float(d)
-
-
 def _is_year(s: str) -> bool:
     return len(s) == 4 and s.isdigit() and 1945 <= int(s) <= 2039
 
@@ -265,7 +263,7 @@ def _unit(text: str, pos: int) -> tuple[str | None, str | None, int]:
         return "people", re.sub(r"\s+", " ", u.group("person").lower()), u.end()
     if kind == "dur":
         w = u.group("dur_w").lower()
-        return _DUR[w[:2] if w.startswith("mo") else w[0]], w, u.end()
+        return _DUR[w[:2]], w, u.end()
     if kind == "ko":
         return _KO_UNITS[u.group("ko_u")], u.group("ko_u"), u.end()
     if kind == "age":
@@ -273,33 +271,43 @@ def _unit(text: str, pos: int) -> tuple[str | None, str | None, int]:
     return kind, re.sub(r"\s+", " ", word), u.end()
 
 
+def _prefix_words(raw: str) -> tuple[int, int] | None:
+    """(value, length in characters) of the longest valid spelled-out number at the start of `raw`."""
+    toks = list(_TOKEN.finditer(raw))
+    parsed = _parse_words([t.group(0) for t in toks])
+    return None if parsed is None else (parsed[0], toks[parsed[1] - 1].end())
+
+
 def _quantity(text: str, m: re.Match[str]) -> Quantity | None:  # noqa: C901 - one grammar, one place
     """Build the quantity for one match, or None when it is not a count (a year, a date, a symbol...)."""
     g = m.groupdict()
     begin = m.start()
-    mod = re.sub(r"\s+", " ", g["mod"].lower()) if g["mod"] else None
+    mod = " ".join(g["mod"].lower().split()) if g["mod"] else None
     ranged = g["between"]
+    cur = None
     if g["vague"]:
-        lo, hi = _VAGUE[re.sub(r"\s+", " ", g["vague"].lower())]
+        lo, hi = _VAGUE[" ".join(g["vague"].lower().split())]
         value, vmin, vmax = None, Decimal(lo), Decimal(hi)
-        stop, cur, raw = m.end(), None, g["vague"]
+        stop, raw, sa, post = m.end(), g["vague"], None, None
         if ranged:
             begin = m.start("vague")
     else:
-        raw = g["a"]
-        cur = _CURRENCY.get(re.sub(r"\s+", "", g["cur"]).lower()) if g["cur"] else None
+        raw, sa, post, b_raw = g["a"], g["ascale"], g["post"], g["b"]
+        cur = _CURRENCY.get("".join(g["cur"].split()).lower()) if g["cur"] else None
         a = _num(raw)
-        if a is None:
-            return None
-        sa = g["ascale"]
+        if a is None:  # "a hundred and two hundred": keep the longest valid spelled-out prefix
+            prefix = _prefix_words(raw)
+            if prefix is None:
+                return None
+            a, raw = Decimal(prefix[0]), raw[: prefix[1]]
+            sa = post = b_raw = None
         if sa and sa.strip().lower() in ("k", "m", "b") and not cur:
             return None  # "100m" without a currency is a distance or a typo
         value, vmin, vmax = a * _scale(sa), None, None
-        stop = m.end("ascale") if sa else m.end("a")
-        if g["b"]:
-            b = _num(g["b"])
-            sep = g["sep"].strip().lower()
-            ok_sep = (sep == "and") == (ranged == "between") and (sep != "or" or not g["b"][0].isdigit())
+        stop = m.end("ascale") if sa else m.start("a") + len(raw)
+        if b_raw:
+            b = _num(b_raw)
+            ok_sep = (g["sep"].strip().lower() == "and") == (ranged == "between")
             if b is not None and ok_sep:
                 sb = _scale(g["bscale"])
                 sa_ = _scale(sa) if sa else (sb if a <= b else 1)  # "2 to 3 million": the scale is shared
@@ -307,60 +315,60 @@ def _quantity(text: str, m: re.Match[str]) -> Quantity | None:  # noqa: C901 - o
                 if hi > lo:
                     value, vmin, vmax = None, lo, hi
                     stop = m.end("bscale") if g["bscale"] else m.end("b")
-                    if _is_year(raw) and _is_year(g["b"]) and not cur:
+                    if _is_year(raw) and _is_year(b_raw) and not cur:
                         return None  # "2019-2021", "from 2015 to 2018": years
-        if g["post"] and stop == m.start("post"):
-            p = g["post"].strip().lower()
+        if post and stop == m.start("post"):
+            p = post.strip().lower()
             if p in ("or so", "-odd"):
                 mod = mod or "about"
-            elif vmin is None and vmax is None:
+            elif vmin is None and vmax is None:  # "38+", "38 or more", "270여"
                 value, vmin = None, value
             stop = m.end("post")
         if ranged and vmin is None and vmax is None:
-            begin = m.start("cur") if g["cur"] else m.start("a")  # "between 60 people": no range after all
             if mod:
                 return None
-        # Refuse what is not a count: a lone "one", days of dates, document symbols.
+            begin = m.start("cur") if g["cur"] else m.start("a")  # "between 60 people": no range after all
+        # Refuse what is not a count: a lone "one", times, days of dates, document symbols.
         if raw.lower() in ("one", "an", "a") and not _UNIT_RX.match(text, stop):
             return None
-        if _MONTH_AFTER.match(text, stop) or _MONTH_BEFORE.search(text, max(0, begin - 12), begin):
+        if _NOT_COUNT_AFTER.match(text, stop) or _MONTH_BEFORE.search(text, max(0, begin - 12), begin):
             return None
         if SYMBOL_BEFORE.search(text, max(0, begin - 14), begin):
             return None
     unit, noun, stop2 = _unit(text, stop)
-    if g["a"] and _is_year(raw) and vmin is None and not (cur or mod or g["post"] or g["ascale"]):
-        # a bare year-like number is a date unless a count unit follows and no date preposition precedes
+    if g["a"] and _is_year(raw) and vmin is None and vmax is None and not (cur or sa):
+        # a year-like number is a date ("in 2024", "up to 2019") unless a count unit follows and no date
+        # preposition precedes ("2024 people")
         if unit is None or _DATE_PREP.search(text, max(0, begin - 12), begin):
             return None
+    if unit in ("years", "months", "weeks", "days", "decades") and _AGO.match(text, stop2):
+        return None  # "two years ago" is a date, not a duration
     if unit is None:
         unit = cur
-    elif cur and unit in ("usd", "krw", "kpw", "cny", "eur", "jpy"):
-        unit = cur if unit == "usd" else unit
+    elif cur and unit == "usd":
+        unit = cur  # "$5 dollars" stays usd; "₩5 won" gives krw from either
     stop = stop2
-    if unit in ("people", "incidents") and stop < len(text):
-        k = _KO_BOUND.match(text, stop)
-        if k and g["a"] and vmin is None and vmax is None:
+    if unit in ("people", "incidents") and g["a"] and vmin is None and vmax is None:
+        k = _KO_BOUND.match(text, stop)  # "500명 이상"
+        if k:
             value, vmin, vmax = (None, value, None) if k.group("ko_min") else (None, None, value)
             stop = k.end()
     approx = False
-    if mod in _MIN_MODS and value is not None:
-        value, vmin = None, value
-    elif mod in _MIN_MODS and vmin is not None:
+    if mod in _MIN_MODS:
+        if value is not None:
+            value, vmin = None, value
         vmax = None
     elif mod in _MAX_MODS or mod in _NEAR_MODS:
         if value is not None:
             value, vmax = None, value
-        elif vmax is not None:
-            vmin = None
+        vmin = None
         approx = mod in _NEAR_MODS
     elif mod in _APPROX_MODS:
         approx = True
-    if g["post"] and "여" in g["post"] and value is not None:
-        value, vmin = None, value
     return Quantity(
-        value=None if value is None else _f(value),
-        min=None if vmin is None else _f(vmin),
-        max=None if vmax is None else _f(vmax),
+        value=None if value is None else float(value),
+        min=None if vmin is None else float(vmin),
+        max=None if vmax is None else float(vmax),
         unit=unit, noun=noun, approx=approx, text=text[begin:stop], begin=begin, stop=stop,
     )  # fmt: skip
 
