@@ -133,8 +133,8 @@ def extract_claims(
     """Claims asserted by `text` (spec/claims.md fields plus id, span, quote, rule, evidence)."""
     from nkwatch.extract import claim_id
 
-    if language not in (None, "en"):
-        return []  # the coder's dictionaries are English; other languages are stored and searchable
+    if language not in (None, "en", "ko"):
+        return []  # the dictionaries are English (and a few Korean cues); other languages are stored and searchable
     d, g = dictionaries(), gazetteer()
     norm = normalise(text)
     sentences = _content_sentences(split_sentences(text), text, norm, d)
@@ -165,6 +165,8 @@ def extract_claims(
             label = c.get("act") or c.get("indicator")
             if c["kind"] == "statistic":  # several numbers of one indicator may share a sentence
                 label = f"{label}@{c['evidence']['quantity_span'][0]}"
+            elif c["evidence"].get("occurrence"):  # several dated occurrences listed in one sentence
+                label = f"{label}@{c['evidence']['occurrence'][0]}"
             c["id"] = claim_id(source_id, s.begin, s.end, c["kind"], label)
             c["source_id"] = source_id
             c["span"] = {"start": s.begin, "end": s.end}
@@ -257,7 +259,7 @@ class SentenceCoder:
         for act, hit in self._acts().items():
             if act in counted_acts:
                 continue
-            out.append(self._act_claim(act, hit))
+            out.extend(self._act_claims(act, hit))
         if not out and not self.s.heading:
             law = self._law()
             act = self.d.law_info[law].get("act") if law else None
@@ -378,6 +380,28 @@ class SentenceCoder:
     def _cue_text(self, ind: str) -> str | None:
         return next((self.text[h.begin:h.end] for h in self.f.indicators if h.payload == ind), None)
 
+    def _act_claims(self, act: str, hit: Hit) -> list[dict[str, Any]]:
+        """One claim for the act; one per occurrence when a sentence lists several dated counts
+        ("on 29 August 2023, 80 ... were repatriated, and on 18 September 2023, 40 others")."""
+        claim = self._act_claim(act, hit)
+        dated = [m for m in self.dates if m.relation == "at" and m.precision in ("day", "month")]
+        if claim["kind"] != "event" or len(dated) < 2:
+            return [claim]
+        people = [q for q in self.quantities if q.unit == "people" or (q.unit is None and q.value is not None)]
+        out = []
+        for m in dated:
+            near = [q for q in people if abs(q.begin - m.stop) <= 40 or abs(m.begin - q.stop) <= 40]
+            if not near:
+                continue
+            q = min(near, key=lambda q: min(abs(q.begin - m.stop), abs(m.begin - q.stop)))
+            c = dict(claim)
+            c["when"] = {"start": m.start, "end": m.end, "precision": m.precision, "text": m.text}
+            c["victims"] = dict(claim["victims"] or {"group": "general_population"}, **_count_fields(q))
+            c["rule"] = claim["rule"].replace(f"event.{claim['evidence']['kind_rule']}", "event.listed-occurrence", 1)
+            c["evidence"] = dict(claim["evidence"], kind_rule="listed-occurrence", occurrence=[m.begin, m.stop])
+            out.append(c)
+        return out or [claim]
+
     def _act_claim(self, act: str, hit: Hit) -> dict[str, Any]:
         when, when_from = self._when(hit.begin)
         victims = self._victims(act, hit)
@@ -484,11 +508,7 @@ class SentenceCoder:
             q.unit is None and q.value is not None and any(0 <= v.begin - q.stop <= 16 for v in self.f.victims))]
         if people:
             q = min(people, key=lambda q: abs(q.begin - hit.begin))
-            count = {"count": int(q.value) if q.value is not None and q.min is None and q.max is None else None,
-                     "count_min": int(q.min) if q.min is not None else None,
-                     "count_max": int(q.max) if q.max is not None else None, "text": q.text}  # fmt: skip
-            if q.value is not None and q.min is None and q.max is None:
-                count["count"] = int(q.value)
+            count = _count_fields(q)
         if self.f.victims:
             h = min(self.f.victims, key=lambda h: (abs(h.begin - hit.begin), -(h.end - h.begin), not h.payload[1]))
             group, singular = h.payload
@@ -547,6 +567,14 @@ class SentenceCoder:
         if claim["punishment"] and claim["punishment"]["type"]:
             self.ctx.punishment_type = claim["punishment"]["type"]
         self.ctx.age = 0
+
+
+def _count_fields(q: Quantity) -> dict[str, Any]:
+    """Victim count fields from a number: exact, or bounds ("more than 500", "50 to 60")."""
+    exact = q.value is not None and q.min is None and q.max is None
+    return {"count": int(q.value) if exact else None,
+            "count_min": int(q.min) if q.min is not None else None,
+            "count_max": int(q.max) if q.max is not None else None, "text": q.text}  # fmt: skip
 
 
 def _INSTITUTION_NAMES() -> dict[str, str]:  # noqa: N802 - a cached constant
