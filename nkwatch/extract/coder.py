@@ -106,8 +106,20 @@ class Found:
     places: list[Hit] = field(default_factory=list)
 
 
+def _longest(hits: list[Hit]) -> list[Hit]:
+    """Drop hits inside a longer one: "Chinese authorities" is not also "authorities"."""
+    out: list[Hit] = []
+    for h in sorted(hits, key=lambda h: (h.begin, -(h.end - h.begin))):
+        if out and h.end <= out[-1].end:
+            continue
+        out.append(h)
+    return out
+
+
 def _bucket(hits: list[Hit], sentences: list[Sentence], attr: str, found: list[Found]) -> None:
     starts = [s.begin for s in sentences]
+    if attr != "acts":  # several acts may share words; every other dictionary names one thing per span
+        hits = _longest(hits)
     for h in hits:
         i = bisect_right(starts, h.begin) - 1
         if i >= 0 and h.end <= sentences[i].end:

@@ -70,12 +70,12 @@ _PRECISION_RANK = {"day": 0, "month": 1, "season": 2, "year": 3, "decade": 4}
 _MON = (r"(?-i:January|February|March|April|May|June|July|August|September|October|November|December"
         r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?")  # fmt: skip
 _WD = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-_YC = r"(?:19\d\d|20[0-3]\d)"
-_Y = _YC + r"(?![\w%]|[.,]\d)"  # a year, not the start of a longer number
-_D = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\w%]|[.,:]\d)"
+_YC = r"(?:19[0-9][0-9]|20[0-3][0-9])"
+_Y = _YC + r"(?![\w%]|[.,][0-9])"  # a year, not the start of a longer number
+_D = r"(?:3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)?(?![\w%]|[.,:][0-9])"
 _QUAL = (r"early|beginning|start|mid|middle|late|end|latter\s+part|first\s+half|second\s+half|latter\s+half"
          r"|q[1-4]|(?:first|second|third|fourth)\s+quarter")  # fmt: skip
-_SMALLNUM = r"\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
+_SMALLNUM = r"[0-9]{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
 
 _PRE = (r"in|on|at|during|throughout|within|over|since|from|after|starting\s+in|beginning\s+in|until|till|by"
         r"|before|as\s+of|up\s+to|through|between")  # fmt: skip
@@ -87,12 +87,12 @@ _RX = re.compile(
     (?:(?P<pre>{_PRE})\s+)?
     (?:(?P<the>the)\s+)?
     (?:
-      (?P<iso>(?P<iso_y>{_YC})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?![\w-]))
+      (?P<iso>(?P<iso_y>{_YC})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12][0-9]|3[01])(?![\w-]))
     | (?P<dmy>(?:{_WD},?\s+)?(?:the\s+)?(?P<dmy_d>{_D})\s+(?:of\s+)?(?P<dmy_m>{_MON}),?\s+(?P<dmy_y>{_Y}))
     | (?P<mdy>(?:{_WD},?\s+)?(?P<mdy_m>{_MON})\s+(?P<mdy_d>{_D}),?\s+(?P<mdy_y>{_Y}))
-    | (?P<yrange>(?P<yr_a>{_YC})\s*[-–—/]\s*(?P<yr_b>(?:19|20)?\d\d)(?![\w%-]|[.,]\d))
+    | (?P<yrange>(?P<yr_a>{_YC})\s*[-–—/]\s*(?P<yr_b>(?:19|20)?[0-9][0-9])(?![\w%-]|[.,][0-9]))
     | (?P<my>(?:(?P<my_q>{_QUAL})(?:\s*-\s*|\s+)(?:of\s+)?)?(?P<my_m>{_MON}),?\s+(?:of\s+)?(?P<my_y>{_Y}))
-    | (?P<decade>(?:(?P<dec_q>early|mid|late)(?:\s*-\s*|\s+))?(?:(?P<dec_y>(?:19|20)\d0)|'(?P<dec_s>\d0))'?s\b)
+    | (?P<decade>(?:(?P<dec_q>early|mid|late)(?:\s*-\s*|\s+))?(?:(?P<dec_y>(?:19|20)[0-9]0)|'(?P<dec_s>[0-9]0))'?s\b)
     | (?P<qyear>(?P<qy_q>{_QUAL})(?:\s*-\s*|\s+)(?:of\s+)?(?P<qy_y>{_Y}))
     | (?P<season>(?:(?P<s_mod>this\s+past|last|this|past)\s+)?(?:(?:early|mid|late)[\s-]+)?
          (?P<s_name>spring|summer|autumn|fall|winter)\b(?:\s+(?:of\s+)?(?P<s_y>{_Y}))?)
@@ -173,7 +173,7 @@ def _resolve(g: dict[str, str | None], kind: str, ref: dt.date | None) -> _Point
     if kind == "yrange":
         a, b = int(g["yr_a"]), g["yr_b"] or ""  # type: ignore[arg-type]
         end = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
-        if a < end <= a + 99 and 1945 <= a:
+        if a < end <= a + 99 and a >= 1945:
             return str(a), str(end), "year", False, None, None
         if len(b) == 2 and 1 <= int(b) <= 12:  # "2024-04": an ISO month
             return _ym(a, int(b)), _ym(a, int(b)), "month", False, None, None
@@ -299,17 +299,14 @@ class _Hit:
 
 # Every date expression contains one of these (see numbers.anchored_scan for why this is fast).
 _ANCHORS = re.compile("|".join(dict.fromkeys(
-    [f"{d}\\d*" for d in "0123456789"]
+    [f"{d}[0-9]*" for d in "0123456789"]
     + ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     + [v for w in ["spring", "summer", "autumn", "fall", "winter", "year", "month", "week", "decade", "ago",
                    *_WEEKDAYS] for v in (w, w.capitalize())])))  # fmt: skip
 
 
 _STARTS = starters(
-    "in on at during throughout within over since from after starting beginning until till by before as up "
-    "through between the early start mid middle late end latter first second third fourth q1 q2 q3 q4 this "
-    "last past next previous earlier later a an one two three four five six seven eight nine ten eleven "
-    "twelve fifteen twenty spring summer autumn fall winter".split() + list(_WEEKDAYS) + list(_MONTHS),
+    ["in", "on", "at", "during", "throughout", "within", "over", "since", "from", "after", "starting", "beginning", "until", "till", "by", "before", "as", "up", "through", "between", "the", "early", "start", "mid", "middle", "late", "end", "latter", "first", "second", "third", "fourth", "q1", "q2", "q3", "q4", "this", "last", "past", "next", "previous", "earlier", "later", "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen", "twenty", "spring", "summer", "autumn", "fall", "winter"] + list(_WEEKDAYS) + list(_MONTHS),
     "0123456789'")
 
 

@@ -47,9 +47,8 @@ class Quantity:
 
 
 _UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}  # fmt: skip
-_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}  # fmt: skip
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _NW = "|".join(sorted([*_UNITS, *_TENS, "hundred", "dozen", *_SCALES], key=len, reverse=True))
 _TOKEN = re.compile(rf"{_NW}|a|an|and", re.IGNORECASE)
@@ -75,9 +74,7 @@ def _parse_words(tokens: list[str]) -> tuple[int, int] | None:
             continue
         if t in _UNITS or t in _TENS:
             v = _UNITS.get(t, _TENS.get(t, 0))
-            if last == "tens" and t in _UNITS and 0 < v < 10:
-                current += v
-            elif last in ("", "hundred", "scale"):
+            if last == "tens" and t in _UNITS and 0 < v < 10 or last in ("", "hundred", "scale"):
                 current += v
             else:
                 break
@@ -143,19 +140,19 @@ _SCALE_WORDS = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 
                 "k": 10**3, "m": 10**6, "mn": 10**6, "b": 10**9, "bn": 10**9, "tn": 10**12, "천": 10**3,
                 "만": 10**4, "억": 10**8}  # fmt: skip
 
-_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_DIGITS = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
 _WORDS = rf"(?:a\s+(?=(?:hundred|thousand|million|billion|dozen)\b))?(?:{_NW})\b(?:(?:[\s-]+|(?<=ndred|usand|llion)\s+and\s+)(?:{_NW})\b)*"  # noqa: E501
 _SCALE = r"\s*(?:hundred|thousand|million|billion|trillion)\b|\s?(?:bn|mn|tn)\b|(?:k|m|b)\b|\s?[천만억]"
 _CUR = r"US\s?\$\s?|\$\s?|USD\s?|₩\s?|KRW\s?|€\s?|£\s?|RMB\s?|¥\s?"
 
 _RX = re.compile(
     rf"""(?<![\w$€£¥₩.,/#:\-–—])
-    (?:(?P<mod>{_MODS})\s*)?
+    (?:(?P<mod>{_MODS})(?:(?<=[~≈<>≤≥=약])\s*|\s+))?
     (?:(?P<between>between|from)\s+)?
     (?:
       (?P<vague>{_VAGUE_RX})\b
-    | (?P<cur>{_CUR})?(?P<a>{_DIGITS}|{_WORDS})(?!\d|[.,:]\d)(?:(?P<ascale>{_SCALE})|(?![A-Za-z_]))
-      (?:(?P<sep>\s*[-–—]\s*|\s+(?:to|and|or)\s+)(?P<cur2>{_CUR})?(?P<b>{_DIGITS}|{_WORDS})(?!\d|[.,:]\d)
+    | (?P<cur>{_CUR})?(?P<a>{_DIGITS}|{_WORDS})(?![0-9]|[.,:][0-9])(?:(?P<ascale>{_SCALE})|(?![A-Za-z_]))
+      (?:(?P<sep>\s*[-–—]\s*|\s+(?:to|and|or)\s+)(?P<cur2>{_CUR})?(?P<b>{_DIGITS}|{_WORDS})(?![0-9]|[.,:][0-9])
          (?:(?P<bscale>{_SCALE})|(?![A-Za-z_])))?
       (?P<post>\+|\s+or\s+more\b|\s+or\s+so\b|-plus\b|\s*-odd\b|\s?여)?
     )""",
@@ -201,12 +198,7 @@ _AGO = re.compile(r"\s+ago\b", re.IGNORECASE)
 _KO_BOUND = re.compile(r"\s?(?P<ko_min>이상|넘는|넘게)|\s?(?P<ko_max>이하|미만)")
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][a-z]+(?:-[a-z]+)*)")
 _STOP = frozenset(
-    "a an the of and or to in on at by for from with without into onto over under than as is are was were be "
-    "been being has have had do does did will would shall should can could may might must that which who whom "
-    "whose this these those it its they them their there here he she his her we our you your i me my not no "
-    "per since until till during after before while when where why how alone each every all both more most "
-    "less least only also even just still again ago later earlier more times time out up down off about "
-    "around across against among between through via percent".split()
+    ["a", "an", "the", "of", "and", "or", "to", "in", "on", "at", "by", "for", "from", "with", "without", "into", "onto", "over", "under", "than", "as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "that", "which", "who", "whom", "whose", "this", "these", "those", "it", "its", "they", "them", "their", "there", "here", "he", "she", "his", "her", "we", "our", "you", "your", "i", "me", "my", "not", "no", "per", "since", "until", "till", "during", "after", "before", "while", "when", "where", "why", "how", "alone", "each", "every", "all", "both", "more", "most", "less", "least", "only", "also", "even", "just", "still", "again", "ago", "later", "earlier", "more", "times", "time", "out", "up", "down", "off", "about", "around", "across", "against", "among", "between", "through", "via", "percent"]
 )  # fmt: skip
 # A number followed by these is a day of a date or a clock time, not a count.
 _NOT_COUNT_AFTER = re.compile(
@@ -377,7 +369,7 @@ def _quantity(text: str, m: re.Match[str]) -> Quantity | None:  # noqa: C901 - o
 # which is what makes the scan fast (a case-sensitive alternation of literals lets `re` skip most positions).
 _ANCHOR_WORDS = [*_UNITS, *_TENS, "hundred", "thousand", "million", "billion", "dozen", "several", "few", "handful"]
 _ANCHORS = re.compile("|".join(
-    [f"{d}\\d*" for d in "0123456789"] + ["수"] + [v for w in _ANCHOR_WORDS for v in (w, w.capitalize())]))
+    [f"{d}[0-9]*" for d in "0123456789"] + ["수"] + [v for w in _ANCHOR_WORDS for v in (w, w.capitalize())]))
 _T = TypeVar("_T")
 
 

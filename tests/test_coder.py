@@ -1,0 +1,141 @@
+"""The English coder: each rule, on sentences of the kind real reports contain."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nkwatch.extract import extract_claims
+
+from .conftest import SEEDS
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def code(text: str, published: str | None = "2024-06-01") -> list[dict]:
+    return extract_claims(text, published_at=published, source_id="s" * 64)
+
+
+def one(text: str, published: str | None = "2024-06-01") -> dict:
+    claims = code(text, published)
+    assert len(claims) == 1, [(c["kind"], c["act"] or c["indicator"], c["rule"]) for c in claims]
+    return claims[0]
+
+
+def test_dated_event_with_count_place_and_perpetrator():
+    c = one("On 9 October 2023, Chinese authorities forcibly repatriated more than 500 North Koreans through Tumen.")
+    assert (c["kind"], c["act"]) == ("event", "forced_repatriation")
+    assert c["when"]["start"] == "2023-10-09" and c["when"]["precision"] == "day"
+    assert c["victims"]["count_min"] == 500 and c["victims"]["group"] == "escapees"
+    assert c["perpetrator"]["id"] == "prc_authorities"
+    assert c["where"]["place_id"] == "cn-tumen"
+    assert c["rule"].startswith("event.dated-past:forced_repatriation")
+    assert c["evidence"]["trigger"] == "repatriated"
+
+
+def test_relative_date_resolves_against_publication():
+    c = one("In April, China reportedly sent 60 people back.", published="2026-01-15")
+    assert c["when"]["start"] == "2025-04" and c["hedged"] is True
+
+
+def test_sentence_with_years_grounds_and_context():
+    text = ("In late 2025, a man was sentenced to seven years of forced labour for watching South Korean dramas.\n"
+            "The woman who lent him the files? She got 15 years.")
+    first, second = code(text, published="2026-01-15")
+    assert (first["act"], first["punishment"], first["grounds"]) == (
+        "sentence", {"type": "labour_camp", "years": 7}, "foreign_media")
+    assert first["perpetrator"]["id"] == "court" and first["victims"]["count"] == 1
+    assert second["kind"] == "event" and second["punishment"]["years"] == 15
+    assert second["when"]["start"].startswith("2025")  # from the sentence before
+    assert set(second["evidence"]["inherited"]) >= {"when", "grounds"}
+
+
+def test_pattern_statistic_and_hedge_distinctions():
+    p = one("Border guards routinely shoot people trying to cross into China.")
+    assert (p["kind"], p["act"], p["perpetrator"]["id"]) == ("pattern", "border_killing", "kpa_border_guard")
+    assert p["where"]["place_id"] == "border-kp-cn" and p["grounds"] == "defection"
+    s = one("The ministry said 236 defectors arrived in South Korea in 2024.", published="2025-02-04")
+    assert (s["kind"], s["indicator"], s["value"], s["unit"]) == ("statistic", "defector_arrivals", 236, "people_per_year")
+    r = one("Human Rights Watch said at least 406 North Koreans have been forcibly returned since 2024.")
+    assert (r["kind"], r["indicator"], r["value_min"], r["period"]) == ("statistic", "forced_repatriations", 406, "2024/..")
+    assert one("Prisoners are allegedly tortured during interrogation.")["hedged"] is True
+    assert one("According to the ministry, prisoners are tortured during interrogation.")["hedged"] is False
+
+
+def test_one_claim_per_act_and_several_numbers():
+    acts = sorted(c["act"] for c in code("Detainees face torture, sexual violence and forced labour."))
+    assert acts == ["forced_labour", "sexual_violence", "torture"]
+    values = [c["value"] for c in code("The defections by 32 men and 164 women raised the total number of defectors "
+                                        "in South Korea to 34,078.")]
+    assert sorted(values) == [32, 164, 34078]
+    listed = code("On 29 August 2023, 80 North Koreans were forcibly repatriated, and on 18 September 2023, "
+                  "40 others were sent back.")
+    assert sorted((c["when"]["start"], c["victims"]["count"]) for c in listed) == [("2023-08-29", 80), ("2023-09-18", 40)]
+    assert len({c["id"] for c in listed}) == 2
+
+
+@pytest.mark.parametrize("text", [
+    "The Special Rapporteur urges China to stop the forced repatriation of North Koreans.",
+    "Pyongyang denied that it operates political prison camps.",
+    "They have never been charged, convicted or sentenced.",
+    "If returned, they would face torture and imprisonment.",
+    "OHCHR interviewed 314 escapees for the report.",
+    "The trial for three Hong Kong activists opened; they face up to 10 years in prison.",
+])  # fmt: skip
+def test_not_claims(text):
+    assert code(text) == []
+
+
+def test_report_dates_are_not_event_dates():
+    c = one("Salmon's February 6th briefing in Seoul highlighted how freedom of movement has continued to worsen.",
+            published="2026-02-08")
+    assert c["act"] == "movement_restriction" and c["when"] is None
+
+
+def test_site_furniture_is_skipped():
+    text = ("The regime executed three officials in Hyesan in March 2024.\n🔗 Read more: executions in Iran\n"
+            "Related Articles\nA court in India sentenced two activists to ten years in prison.\n")
+    claims = code(text)
+    assert [c["act"] for c in claims] == ["execution"]
+
+
+def test_claims_are_stable_and_located():
+    text = (SEEDS / "000_f68488f69bbecae2.txt").read_text()
+    a = code(text, "2026-01-15")
+    b = code(text, "2026-01-15")
+    assert [c["id"] for c in a] == [c["id"] for c in b] and len({c["id"] for c in a}) == len(a)
+    for c in a:
+        assert text[c["span"]["start"]:c["span"]["end"]] == c["quote"]
+
+
+def test_seed_development_set_scores():
+    """The scorer of the project on the seed articles: facts F1 >= 0.9, patterns F1 >= 0.7."""
+    res = subprocess.run([sys.executable, str(ROOT / "dev/evaluate.py"), "--only", "seeds"],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    lines = res.stdout.splitlines()
+    facts = float(next(x for x in lines if x.startswith("facts_f1")).split()[1])
+    pattern_f1 = float(next(x for x in lines if x.startswith("pattern")).split()[-1])
+    assert facts >= 0.9 and pattern_f1 >= 0.7, res.stdout
+
+
+def test_dictionaries_are_checked_against_the_vocabulary(monkeypatch, tmp_path):
+    from nkwatch.extract import dictionaries as d
+
+    bad = tmp_path / "acts.toml"
+    bad.write_text('[[trigger]]\nact = "beheading"\nphrases = ["x"]\n')
+    monkeypatch.setattr(d, "_load", lambda name: __import__("tomllib").loads(bad.read_text()) if name == "acts" else {})
+    d.dictionaries.cache_clear()
+    with pytest.raises(ValueError, match="beheading"):
+        d.dictionaries()
+    d.dictionaries.cache_clear()
+
+
+def test_export_line_format_matches_the_spec():
+    c = one("In 2024, a man was publicly executed in Hyesan for distributing South Korean dramas.")
+    assert json.loads(json.dumps(c))["span"] == c["span"]
+    assert c["where"]["place_id"] == "kp-hyesan" and c["where"]["lat"] and c["grounds"] == "foreign_media"
