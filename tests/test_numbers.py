@@ -13,9 +13,11 @@ from nkwatch.extract.numbers import find_quantities, number_word
 CASES = [
     ("China reportedly sent 60 people back.", [("60 people", 60, None, None, "people", "people", False)]),
     ("sixty", [("sixty", 60, None, None, None, None, False)]),
-    ("Sixty-two North Korean defectors arrived", [("Sixty-two North Korean defectors", 62, None, None, "people", "defectors", False)]),
+    ("Sixty-two North Korean defectors arrived",
+     [("Sixty-two North Korean defectors", 62, None, None, "people", "defectors", False)]),
     ("a hundred", [("a hundred", 100, None, None, None, None, False)]),
-    ("one hundred and five people", [("one hundred and five people", 105, None, None, "people", "people", False)]),
+    ("one hundred and five people",
+     [("one hundred and five people", 105, None, None, "people", "people", False)]),
     ("Where once 2,000-3,000 people fled North Korea annually",
      [("2,000-3,000 people", None, 2000, 3000, "people", "people", False)]),
     ("2,000 to 3,000", [("2,000 to 3,000", None, 2000, 3000, None, None, False)]),
@@ -52,7 +54,8 @@ CASES = [
     ("~200 people", [("~200 people", 200, None, None, "people", "people", True)]),
     ("$2 billion", [("$2 billion", 2e9, None, None, "usd", None, False)]),
     ("$1.34 billion", [("$1.34 billion", 1.34e9, None, None, "usd", None, False)]),
-    ("stole over $2 billion in crypto in 2025 alone", [("over $2 billion", None, 2e9, None, "usd", None, False)]),
+    ("stole over $2 billion in crypto in 2025 alone",
+     [("over $2 billion", None, 2e9, None, "usd", None, False)]),
     ("US$ 1.5bn", [("US$ 1.5bn", 1.5e9, None, None, "usd", None, False)]),
     ("$10m", [("$10m", 1e7, None, None, "usd", None, False)]),
     ("two million dollars", [("two million dollars", 2e6, None, None, "usd", "dollars", False)]),
@@ -66,7 +69,8 @@ CASES = [
     ("40 per cent", [("40 per cent", 40, None, None, "percent", "per cent", False)]),
     ("a man getting seven years of forced labor", [("seven years", 7, None, None, "years", "years", False)]),
     ("She got 15 years.", [("15 years", 15, None, None, "years", "years", False)]),
-    ("sentenced to 15 years of reform through labour", [("15 years", 15, None, None, "years", "years", False)]),
+    ("sentenced to 15 years of reform through labour",
+     [("15 years", 15, None, None, "years", "years", False)]),
     ("5 to 15 years", [("5 to 15 years", None, 5, 15, "years", "years", False)]),
     ("five to 15 years", [("five to 15 years", None, 5, 15, "years", "years", False)]),
     ("a 10-year sentence", [("10-year", 10, None, None, "years", "year", False)]),
@@ -74,7 +78,8 @@ CASES = [
     ("12 cases of public execution", [("12 cases", 12, None, None, "incidents", "cases", False)]),
     ("one man", [("one man", 1, None, None, "people", "man", False)]),
     ("seven men and 12 women were executed",
-     [("seven men", 7, None, None, "people", "men", False), ("12 women", 12, None, None, "people", "women", False)]),
+     [("seven men", 7, None, None, "people", "men", False),
+      ("12 women", 12, None, None, "people", "women", False)]),
     ("270여명", [("270여명", None, 270, None, "people", "명", False)]),
     ("약 200명", [("약 200명", 200, None, None, "people", "명", True)]),
     ("500명 이상", [("500명 이상", None, 500, None, "people", "명", False)]),
@@ -120,15 +125,15 @@ def test_find_quantities(text: str, expected: list[tuple]) -> None:
 @pytest.mark.parametrize(
     ("words", "value"),
     [("twenty-three", 23), ("one hundred and five", 105), ("two million", 2_000_000), ("Sixty-two", 62),
-     ("a hundred", 100), ("seven", 7), ("nineteen", 19), ("two dozen", 24), ("three thousand five hundred", 3500),
-     ("one million two hundred thousand", 1_200_000), ("zero", 0)],
+     ("a hundred", 100), ("seven", 7), ("nineteen", 19), ("two dozen", 24),
+     ("three thousand five hundred", 3500), ("one million two hundred thousand", 1_200_000), ("zero", 0)],
 )  # fmt: skip
 def test_number_word(words: str, value: int) -> None:
     assert number_word(words) == value
 
 
-@pytest.mark.parametrize("words", ["", "second", "five six", "twenty thirty", "hundred million thousand", "and",
-                                   "two and three", "life", "thousand million"])  # fmt: skip
+@pytest.mark.parametrize("words", ["", "second", "five six", "twenty thirty", "hundred million thousand",
+                                   "and", "two and three", "life", "thousand million"])  # fmt: skip
 def test_number_word_rejects(words: str) -> None:
     assert number_word(words) is None
 
@@ -147,10 +152,12 @@ def _naive(text: str) -> list:
 
 
 _WORDS = st.sampled_from(
-    ["more", "than", "about", "nearly", "up", "to", "between", "and", "or", "more", "60", "2,000", "3,000", "-", "–",
-     "1.5", "billion", "$", "US$", "people", "North", "Korean", "defectors", "years", "percent", "%", "+",
+    ["more", "than", "about", "nearly", "up", "to", "between", "and", "or", "more", "60", "2,000", "3,000",
+     "-", "–", "1.5", "billion", "$", "US$", "people", "North", "Korean", "defectors", "years", "percent",
+     "%", "+",
      "hundreds", "of", "thousands", "a", "dozen", "one", "sixty-two", "hundred", "2024", "in", "the", "April",
-     "26", "6th", "명", "270여명", "약", "수백", "A/HRC/25/63", "resolution", "2270", "a.m.", "ago", ",", "."],
+     "26", "6th", "명", "270여명", "약", "수백", "A/HRC/25/63", "resolution", "2270", "a.m.", "ago", ",",
+     "."],
 )  # fmt: skip
 _PROSE = st.lists(_WORDS, max_size=30).map(" ".join) | st.text(max_size=200)
 

@@ -1,0 +1,13 @@
+"""Plain text: decoded and given \\n newlines, otherwise kept exactly as written (no reflow).
+
+Claim offsets point into this text, and people check claims against the original file, so the text is not
+rewrapped or trimmed: a line here is a line there.
+"""
+
+from __future__ import annotations
+
+from nkwatch.ingest.readers._base import Document, decode_text, normalise_newlines, require_text
+
+
+def read_text(data: bytes) -> Document:
+    return require_text(Document(text=normalise_newlines(decode_text(data)), format="text"))
