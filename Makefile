@@ -19,7 +19,7 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	scripts/ensure-postgres
-	$(BIN)/ruff check nkwatch tests bench
+	$(BIN)/ruff check nkwatch tests bench dev
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed

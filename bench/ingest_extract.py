@@ -87,7 +87,8 @@ def main() -> None:
     corpus.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     total_bytes = make_corpus(corpus, a.docs)
-    print(f"corpus: {a.docs} documents, {total_bytes / 1e6:.1f} MB of text, generated in {time.perf_counter() - t0:.1f}s")
+    took = time.perf_counter() - t0
+    print(f"corpus: {a.docs} documents, {total_bytes / 1e6:.1f} MB of text, generated in {took:.1f}s")
 
     # Baseline in the same process: the coder alone over a sample of the same documents.
     files = sorted(corpus.rglob("*.txt"))
@@ -119,7 +120,8 @@ def main() -> None:
           f"{len(report.failed)} failed, {sum(r.claims for r in report.results)} claims")  # fmt: skip
     print(f"  throughput: {mbps:.2f} MB/s, {a.docs / wall:.0f} docs/s")
     print(f"  per core:   {mbps / a.jobs:.2f} MB/s, {a.docs / wall / a.jobs:.0f} docs/s")
-    print(f"  coder alone (median of 3, same process): {coder_rate:.2f} MB/s; ingest/coder ratio {mbps / a.jobs / coder_rate:.2f}")
+    print(f"  coder alone (median of 3, same process): {coder_rate:.2f} MB/s; "
+          f"ingest/coder ratio {mbps / a.jobs / coder_rate:.2f}")
     print("  resident memory (MB) after each tenth: " + ", ".join(f"{n}:{m:.0f}" for n, m in checkpoints))
     grow = checkpoints[-1][1] - checkpoints[0][1] if len(checkpoints) > 1 else 0.0
     print(f"  growth from first to last checkpoint: {grow:+.0f} MB; peak RSS "

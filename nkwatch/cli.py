@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from nkwatch import config, vocab
 
@@ -93,7 +95,7 @@ def ingest(
     with progress:
         task = progress.add_task("", total=None)
         report = ingest_paths(
-            store, paths, flags, originals=config.originals_dir(), jobs=jobs, max_bytes=int(max_mb * 1e6),
+            store, paths, flags, originals=config.originals_dir(), jobs=jobs, max_bytes=int(max_mb * 1024 * 1024),
             on_total=lambda n: progress.update(task, total=n),
             on_result=lambda r: progress.update(task, advance=1, description=escape(r.path.name[:40])),
         )  # fmt: skip
@@ -187,7 +189,8 @@ def show(
         out.print("[bold]evidence:[/]", escape(json.dumps(c.evidence, ensure_ascii=False)))
         out.print("[bold]history:[/]")
         for h in c.history:
-            out.print(f"  {h.at:%Y-%m-%d %H:%M} {h.status:9} by {escape(h.actor)}" + (f": {escape(h.note)}" if h.note else ""))
+            note = f": {escape(h.note)}" if h.note else ""
+            out.print(f"  {h.at:%Y-%m-%d %H:%M} {h.status:9} by {escape(h.actor)}{note}")
 
 
 @app.command()
@@ -221,7 +224,7 @@ def extract(
 @export_app.command("claims")
 def export_claims(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (the spec's claim objects) or csv.")] = "jsonl",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
     act: Annotated[str | None, typer.Option(help="Only this act.")] = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
     year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
@@ -260,9 +263,16 @@ def search(
         return
     t = Table("", "id", "source", "match", box=None, header_style="bold")
     for h in hits:
-        snippet = escape(h.snippet).replace("\\[", "[bold yellow]", ).replace("]", "[/]")
-        t.add_row(h.kind, h.id[:10], escape((h.title or h.source_id[:10])[:30]), snippet)
+        t.add_row(h.kind, h.id[:10], escape((h.title or h.source_id[:10])[:30]), _marked(h.snippet))
     out.print(t)
+
+
+def _marked(snippet: str) -> Text:
+    """Search snippets mark matches as [word]; show them highlighted, everything else as plain text."""
+    text = Text()
+    for i, part in enumerate(re.split(r"\[([^\]]*)\]", snippet)):
+        text.append(part, style="bold yellow" if i % 2 else None)
+    return text
 
 
 @app.command()

@@ -174,9 +174,8 @@ def check_claim(c: dict, text: str) -> list[str]:
     if law is not None and not (isinstance(law, str) and LAW_ID.match(law)):
         errs.append(f"law {law!r} is not a short snake_case id")
     p = c.get("perpetrator")
-    if p is not None:
-        if not isinstance(p, dict) or p.get("id") not in INSTITUTIONS:
-            errs.append(f"perpetrator {p!r}: id not in {sorted(INSTITUTIONS)}")
+    if p is not None and (not isinstance(p, dict) or p.get("id") not in INSTITUTIONS):
+        errs.append(f"perpetrator {p!r}: id not in {sorted(INSTITUTIONS)}")
     v = c.get("victims")
     if v is not None:
         if not isinstance(v, dict):

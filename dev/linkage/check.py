@@ -88,42 +88,42 @@ def main():
     texts = sorted(f for f in os.listdir(TEXTS) if f.endswith(".txt"))
     others = sorted(f for f in os.listdir(TEXTS) if not f.endswith(".txt") and not f.endswith(".txt.meta.json"))
     for f in others:
-        err("texts/%s: unexpected file" % f)
+        err(f"texts/{f}: unexpected file")
     body, meta = {}, {}
     for f in texts:
         if not re.match(r"^\d{2}_[a-z0-9-]+_[a-z0-9-]+\.txt$", f):
-            err("texts/%s: name is not NN_outlet_slug.txt" % f)
+            err(f"texts/{f}: name is not NN_outlet_slug.txt")
         with open(os.path.join(TEXTS, f), encoding="utf-8") as fh:
             body[f] = fh.read()
         if not 200 <= len(body[f]) <= 2000:
             err("texts/%s: %d characters (want 200-2000)" % (f, len(body[f])))
         mp = os.path.join(TEXTS, f + ".meta.json")
         if not os.path.exists(mp):
-            err("texts/%s: no sidecar" % f)
+            err(f"texts/{f}: no sidecar")
             continue
         with open(mp, encoding="utf-8") as fh:
             m = json.load(fh)
         meta[f] = m
         if set(m) != META_FIELDS:
-            err("%s.meta.json: fields %s (want exactly %s)" % (f, sorted(m), sorted(META_FIELDS)))
+            err(f"{f}.meta.json: fields {sorted(m)} (want exactly {sorted(META_FIELDS)})")
         if m.get("kind") not in KINDS:
-            err("%s.meta.json: kind %r" % (f, m.get("kind")))
+            err("{}.meta.json: kind {!r}".format(f, m.get("kind")))
         for k in ("title", "publisher", "url"):
             if not isinstance(m.get(k), str):
-                err("%s.meta.json: %s is not a string" % (f, k))
+                err(f"{f}.meta.json: {k} is not a string")
         if not m.get("publisher"):
-            err("%s.meta.json: empty publisher" % f)
+            err(f"{f}.meta.json: empty publisher")
         if not str(m.get("url", "")).startswith(("http://", "https://")):
-            err("%s.meta.json: url %r" % (f, m.get("url")))
+            err("{}.meta.json: url {!r}".format(f, m.get("url")))
         if not date_ok(m.get("published_at")):
-            err("%s.meta.json: published_at %r" % (f, m.get("published_at")))
+            err("{}.meta.json: published_at {!r}".format(f, m.get("published_at")))
         if m.get("language") != "en":
-            err("%s.meta.json: language %r" % (f, m.get("language")))
+            err("{}.meta.json: language {!r}".format(f, m.get("language")))
         if m.get("reliability") not in set("ABCDEF"):
-            err("%s.meta.json: reliability %r" % (f, m.get("reliability")))
+            err("{}.meta.json: reliability {!r}".format(f, m.get("reliability")))
     for f in os.listdir(TEXTS):
         if f.endswith(".txt.meta.json") and f[: -len(".meta.json")] not in body:
-            err("texts/%s: sidecar without text" % f)
+            err(f"texts/{f}: sidecar without text")
 
     # --- gold
     gold = load_jsonl(os.path.join(HERE, "gold.jsonl"))
@@ -132,36 +132,36 @@ def main():
     for n, g in gold:
         where = "gold.jsonl:%d" % n
         keys = set(g)
-        if not GOLD_KEYS <= keys or keys - GOLD_KEYS - GOLD_OPTIONAL:
-            err("%s: keys %s" % (where, sorted(keys)))
+        if not keys >= GOLD_KEYS or keys - GOLD_KEYS - GOLD_OPTIONAL:
+            err(f"{where}: keys {sorted(keys)}")
             continue
         src, q = g["source"], g["quote"]
         if src not in body:
-            err("%s: unknown source %r" % (where, src))
+            err(f"{where}: unknown source {src!r}")
             continue
         if not isinstance(q, str) or not q.strip():
-            err("%s: empty quote" % where)
+            err(f"{where}: empty quote")
         elif q not in body[src]:
-            err("%s: quote is not an exact substring of %s: %r" % (where, src, q[:70]))
+            err(f"{where}: quote is not an exact substring of {src}: {q[:70]!r}")
         if not LABEL_RE.match(str(g["incident"])):
-            err("%s: bad incident label %r" % (where, g["incident"]))
+            err("{}: bad incident label {!r}".format(where, g["incident"]))
         if g["act"] not in ACTS:
-            err("%s: act %r" % (where, g["act"]))
+            err("{}: act {!r}".format(where, g["act"]))
         w = g["when"]
         if w is not None:
             if not date_ok(w):
-                err("%s: when %r" % (where, w))
+                err(f"{where}: when {w!r}")
             elif src in meta and date_ok(meta[src].get("published_at")) and not not_after(w, meta[src]["published_at"]):
-                err("%s: when %s is after published_at %s" % (where, w, meta[src]["published_at"]))
+                err("{}: when {} is after published_at {}".format(where, w, meta[src]["published_at"]))
         key = (src, q, g["incident"], g["act"])
         if key in seen:
-            err("%s: duplicate line" % where)
+            err(f"{where}: duplicate line")
         seen.add(key)
         by_incident[g["incident"]].append((src, q))
     used = {g["source"] for _, g in gold}
     for f in body:
         if f not in used:
-            err("texts/%s: no gold line" % f)
+            err(f"texts/{f}: no gold line")
 
     # --- main incidents
     for inc in sorted(MAIN):
@@ -176,14 +176,14 @@ def main():
     for n, c in load_jsonl(cpath) if os.path.exists(cpath) else []:
         where = "copies.jsonl:%d" % n
         if set(c) != {"source", "copy_of", "evidence"}:
-            err("%s: keys %s" % (where, sorted(c)))
+            err(f"{where}: keys {sorted(c)}")
             continue
         if c["source"] not in body or c["copy_of"] not in body:
-            err("%s: unknown file" % where)
+            err(f"{where}: unknown file")
         if c["source"] == c["copy_of"]:
-            err("%s: a file cannot copy itself" % where)
+            err(f"{where}: a file cannot copy itself")
         if not str(c["evidence"]).strip():
-            err("%s: no evidence" % where)
+            err(f"{where}: no evidence")
         copy_pairs.add(frozenset((c["source"], c["copy_of"])))
 
     # --- counts

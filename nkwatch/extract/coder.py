@@ -467,10 +467,10 @@ class SentenceCoder:
     def _pattern_cue(self, hit: Hit) -> str | None:
         """A cue framing the act as a standing practice; 'face'-like cues only bind the act right after them."""
         for c in self.f.pattern:
-            if c.payload in LOCAL_PATTERN_CUES:
-                if not (c.end <= hit.begin and hit.begin - c.end <= 40
-                        and not CLAUSE_BREAK.search(self.norm[c.end:hit.begin])):
-                    continue
+            gap = self.norm[c.end:hit.begin]
+            binds = c.end <= hit.begin and len(gap) <= 40 and not CLAUSE_BREAK.search(gap)
+            if c.payload in LOCAL_PATTERN_CUES and not binds:
+                continue
             return c.payload
         return None
 

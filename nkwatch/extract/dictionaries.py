@@ -58,9 +58,10 @@ class PhraseMatcher:
             raise ValueError(f"empty phrase {phrase!r}")
         self._entries.setdefault(key, []).append((payload, prefix, phrase))
 
-    def add_regex(self, pattern: str, anchors: list[str], payload: Any) -> None:
+    def add_regex(self, pattern: str, anchors: list[str], payload: Any, name: str | None = None) -> None:
+        """`name` is how the rule is cited on claims (the pattern itself is too long to read)."""
         idx = len(self._regexes)
-        self._regexes.append((re.compile(pattern), payload, pattern))
+        self._regexes.append((re.compile(pattern), payload, name or pattern))
         for a in anchors:
             self._entries.setdefault(normalise(a), []).append((("__anchor__", idx), False, a))
 
@@ -99,7 +100,7 @@ class PhraseMatcher:
                     hits.append(Hit(begin, end, payload, phrase))
         for idx in sorted(anchors):
             rx, payload, pattern = self._regexes[idx]
-            hits.extend(Hit(m.start(), m.end(), payload, f"re:{pattern}") for m in rx.finditer(norm))
+            hits.extend(Hit(m.start(), m.end(), payload, f"re:{pattern}") for m in rx.finditer(norm))  # name
         hits.sort(key=lambda h: (h.begin, -h.end))
         return hits
 
@@ -174,7 +175,7 @@ def dictionaries() -> Dictionaries:
         for p in t.get("phrases", []):
             acts.add(p, ActTrigger(t["act"], p in weak, over))
         if "re" in t:
-            acts.add_regex(t["re"], t["anchor"], ActTrigger(t["act"], False, over))
+            acts.add_regex(t["re"], t["anchor"], ActTrigger(t["act"], False, over), t["name"])
 
     grounds = _load("grounds")["grounds"]
     for g in grounds:

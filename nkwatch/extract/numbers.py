@@ -17,9 +17,11 @@ Conventions (callers rely on them):
   that is not a hundred), hundreds 100..999, thousands 1000..9999, tens of thousands 10^4..10^5-1,
   hundreds of thousands 10^5..10^6-1, millions 10^6..10^7-1; "several hundred" 200..900; 수백 100..999;
 - units: "people" (a person noun follows), "usd", "krw", "kpw", "cny", "eur", "jpy", "years", "months",
-  "weeks", "days", "hours", "percent", "tonnes", "incidents", "age" ("15-year-old"), else None; `noun` is
-  the head noun that follows, lower case, also when it is not a unit ("floods"); `text` covers the unit
-  words but not a non-unit noun.
+  "weeks", "days", "hours", "decades", "percent", "tonnes", "incidents", "age" ("15-year-old"), else None;
+  `noun` is the head noun that follows, lower case, also when it is not a unit ("floods"); `text` covers
+  the unit words but not a non-unit noun;
+- a year-like number (1945..2039, no comma) counts only with a count unit and no date preposition before
+  it ("2024 people", not "in 2024", "up to 2019" or "2019-2021").
 """
 
 from __future__ import annotations

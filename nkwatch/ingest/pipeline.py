@@ -26,7 +26,7 @@ from nkwatch.ingest.metadata import (
     validate,
 )
 from nkwatch.ingest.originals import sha256_hex, store_original
-from nkwatch.ingest.readers import MAX_BYTES, ReadError, read_document
+from nkwatch.ingest.readers import MAX_BYTES, ReadError, read_document, too_big_message
 from nkwatch.store.db import Store
 from nkwatch.store.models import Source
 from nkwatch.store.writes import insert_claims
@@ -119,7 +119,7 @@ def _read(path: Path, max_bytes: int) -> bytes:
     except OSError as e:
         raise ReadError(f"cannot read: {e.strerror}") from e
     if size > max_bytes:
-        raise ReadError(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+        raise ReadError(too_big_message(size, max_bytes))
     try:
         return path.read_bytes()
     except OSError as e:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -43,10 +43,15 @@ class Source(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     pages: Mapped[list[int] | None] = mapped_column(JSON)
     extractor_version: Mapped[str | None] = mapped_column(String(32))
+    # Copy detection: the source this one copies or syndicates (it then adds no independent corroboration).
+    derived_from: Mapped[str | None] = mapped_column(String(64))
+    derivation: Mapped[str | None] = mapped_column(Text)  # why: "near-duplicate 0.91" or "attribution: Yonhap"
+    fingerprint: Mapped[bytes | None] = mapped_column(LargeBinary)  # MinHash signature of the text
 
     claims: Mapped[list[Claim]] = relationship(back_populates="source", cascade="all, delete-orphan")
 
-    __table_args__ = (Index("ix_sources_published_at", "published_at"), Index("ix_sources_kind", "kind"))
+    __table_args__ = (Index("ix_sources_published_at", "published_at"), Index("ix_sources_kind", "kind"),
+                      Index("ix_sources_derived_from", "derived_from"))
 
     def page_of(self, offset: int) -> int | None:
         """1-based page of a character offset (PDFs only)."""
@@ -87,7 +92,7 @@ class Claim(Base):
     period: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(10), default="machine")
     # Provenance of the claim itself: the coder rule that produced it and what that rule matched.
-    rule: Mapped[str] = mapped_column(String(120))
+    rule: Mapped[str] = mapped_column(Text)
     evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     extractor_version: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -95,6 +100,9 @@ class Claim(Base):
     year: Mapped[int | None] = mapped_column(Integer)
     place_id: Mapped[str | None] = mapped_column(String(64))
     perpetrator_id: Mapped[str | None] = mapped_column(String(32))
+    # Linking: the incident this claim reports, and whether a person put it there (machine keeps off).
+    incident_id: Mapped[str | None] = mapped_column(String(32))
+    link_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     source: Mapped[Source] = relationship(back_populates="claims")
     history: Mapped[list[ClaimStatusChange]] = relationship(
@@ -109,6 +117,7 @@ class Claim(Base):
         Index("ix_claims_place", "place_id"),
         Index("ix_claims_indicator", "indicator"),
         Index("ix_claims_status", "status"),
+        Index("ix_claims_incident", "incident_id"),
     )
 
     FIELDS = (
@@ -153,3 +162,99 @@ class ClaimStatusChange(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     claim: Mapped[Claim] = relationship(back_populates="history")
+
+
+class Incident(Base):
+    """One occurrence (or one standing practice, or one statistic's period) reported by one or more claims."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    act: Mapped[str | None] = mapped_column(String(32))
+    indicator: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(40))
+    when_start: Mapped[str | None] = mapped_column(String(10))
+    when_end: Mapped[str | None] = mapped_column(String(10))
+    when_precision: Mapped[str | None] = mapped_column(String(10))
+    year: Mapped[int | None] = mapped_column(Integer)
+    place_id: Mapped[str | None] = mapped_column(String(64))
+    perpetrator_id: Mapped[str | None] = mapped_column(String(32))
+    victim_group: Mapped[str | None] = mapped_column(String(32))
+    count_min: Mapped[int | None] = mapped_column(Integer)
+    count_max: Mapped[int | None] = mapped_column(Integer)
+    value_min: Mapped[float | None] = mapped_column(Float)
+    value_max: Mapped[float | None] = mapped_column(Float)
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # merged value of each field + where it came from
+    n_claims: Mapped[int] = mapped_column(Integer, default=0)
+    n_sources: Mapped[int] = mapped_column(Integer, default=0)
+    n_independent: Mapped[int] = mapped_column(Integer, default=0)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    confidence_breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="machine")  # machine | reviewed | publishable
+    sequel_of: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = tuple(Index(f"ix_incidents_{c}", c) for c in
+                           ("act", "kind", "year", "place_id", "confidence", "status", "indicator"))
+
+
+class LinkConstraint(Base):
+    """A person's decision that two claims are (must) or are not (cannot) about the same occurrence."""
+
+    __tablename__ = "link_constraints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    claim_a: Mapped[str] = mapped_column(String(32), index=True)
+    claim_b: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DuplicateProposal(Base):
+    """Two incidents that agree on everything but one hard field: shown to reviewers, never merged by the machine."""
+
+    __tablename__ = "duplicate_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_a: Mapped[str] = mapped_column(String(32), index=True)
+    incident_b: Mapped[str] = mapped_column(String(32), index=True)
+    conflict: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ClaimRevision(Base):
+    """A person's correction of a claim: the values before (the machine's, kept) and after."""
+
+    __tablename__ = "claim_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """One entry of the append-only audit log; `hash` chains it to the entry before (see nkwatch.review.audit)."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_target", "target_type", "target_id"),)

@@ -11,7 +11,6 @@ import calendar
 import codecs
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 
 MAX_BYTES = 50 * 1024 * 1024  # default size limit
@@ -66,33 +65,59 @@ _BOMS = (  # longest first: the UTF-32 LE BOM begins with the UTF-16 LE one
 BINARY = "binary file, not text"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # C0/C1 controls that are not whitespace
+
+
 def looks_like_text(s: str) -> bool:
-    """Mostly printable: control characters other than whitespace are rare in real text."""
+    """Mostly printable: control characters other than whitespace are rare in real text (< 2%)."""
     if not s:
         return True
-    bad = sum(1 for ch in s if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n\r\f\v")
-    return bad / len(s) < 0.02
+    return len(s) - len(_CONTROL.sub("", s)) < 0.02 * len(s)
+
+
+# Labels that browsers read as a wider encoding (WHATWG Encoding Standard): pages labelled EUC-KR are
+# really written in cp949, and "latin-1" pages in cp1252.
+_SUPERSETS = {"euc_kr": "cp949", "iso8859-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030"}
+_HANGUL_OR_HANJA = re.compile(r"[\uac00-\ud7a3\u3130-\u318f\u4e00-\u9fff]")
+
+
+def _declared_codec(label: str | None) -> str | None:
+    try:
+        name = codecs.lookup(label).name if label else None
+    except LookupError:  # an unknown label on a web page: ignore it
+        return None
+    return _SUPERSETS.get(name, name) if name else None
+
+
+def _is_korean(s: str) -> bool:
+    """Most non-ASCII characters are Hangul or Hanja: the bytes really were Korean, not Western mojibake."""
+    non_ascii = sum(1 for ch in s if ord(ch) > 127)
+    return non_ascii >= 8 and len(_HANGUL_OR_HANJA.findall(s)) >= 0.8 * non_ascii
 
 
 def decode_text(data: bytes, declared: str | None = None) -> str:
-    """Bytes to str: a BOM wins, then `declared` (an HTML charset), UTF-8, and cp1252 if it looks like text.
+    """Bytes to str: a BOM wins, then UTF-8, the `declared` charset (HTML), Korean cp949, cp1252.
 
-    NUL bytes without a BOM mean binary (or BOM-less UTF-16, which we cannot tell from binary safely).
+    UTF-8 comes before a declared charset because bytes that decode as UTF-8 almost never are anything
+    else, and web pages often declare the wrong charset. Legacy Korean files (EUC-KR/cp949) are common among
+    this project's sources and would otherwise decode as cp1252 gibberish, so they are tried before it.
+    NUL bytes without a BOM mean binary (or BOM-less UTF-16, which cannot be told from binary safely).
     """
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(enc)
+                return data[len(bom) :].decode(enc)
             except UnicodeDecodeError:
                 raise ReadError(BINARY) from None
     if b"\x00" in data:
         raise ReadError(BINARY)
-    candidates = [declared] if declared else []
-    candidates += ["utf-8", "cp1252"]
-    for enc in candidates:
+    candidates = ["utf-8", _declared_codec(declared), "cp949", "cp1252"]
+    for enc in dict.fromkeys(c for c in candidates if c):
         try:
             s = data.decode(enc)
         except (UnicodeDecodeError, LookupError):
+            continue
+        if enc == "cp949" and not _is_korean(s):
             continue
         if looks_like_text(s):
             return s
@@ -113,10 +138,12 @@ def require_text(doc: Document) -> Document:
 # ---- metadata cleaners ---------------------------------------------------------------------------
 
 # Values that tools write when nobody filled the field in: storing them would be storing noise.
+# fmt: off
 _PLACEHOLDERS = {
     "", "untitled", "anonymous", "unknown", "unspecified", "none", "null", "n/a", "python-docx",
     "word document", "microsoft office user", "windows user", "user", "administrator", "admin", "author",
 }
+# fmt: on
 
 
 def clean_value(value: object) -> str | None:

@@ -28,12 +28,22 @@ _FRONT = re.compile(r"\A(---|\+\+\+)[ \t]*\n(.*?)\n(?:---|\.\.\.|\+\+\+)[ \t]*(?
 _FIELD = re.compile(r"^([A-Za-z_][\w-]*)\s*[:=]\s*(.*?)\s*$")
 _KEYS = {  # front-matter keys people use, mapped to Document fields
     "title": "title",
-    "date": "published_at", "published": "published_at", "published_at": "published_at",
+    "date": "published_at",
+    "published": "published_at",
+    "published_at": "published_at",
     "publication_date": "published_at",
-    "source": "publisher", "publisher": "publisher", "site": "publisher", "site_name": "publisher",
-    "organisation": "publisher", "organization": "publisher",
-    "url": "url", "link": "url", "source_url": "url", "canonical_url": "url",
-    "lang": "language", "language": "language",
+    "source": "publisher",
+    "publisher": "publisher",
+    "site": "publisher",
+    "site_name": "publisher",
+    "organisation": "publisher",
+    "organization": "publisher",
+    "url": "url",
+    "link": "url",
+    "source_url": "url",
+    "canonical_url": "url",
+    "lang": "language",
+    "language": "language",
 }
 _TAG = re.compile(r"<[^>]*>")
 _HIDDEN_HTML = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.S | re.I)
@@ -74,7 +84,7 @@ def _front_matter(source: str) -> tuple[dict[str, str], str]:
                 value = value[1:-1]
             if value:
                 meta[key] = value
-    return meta, source[m.end():]
+    return meta, source[m.end() :]
 
 
 def _render(tokens: list[Token]) -> tuple[list[str], str | None]:

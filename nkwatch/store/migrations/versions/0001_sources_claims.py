@@ -89,7 +89,7 @@ def upgrade() -> None:
         sa.Column("unit", sa.String(32)),
         sa.Column("period", sa.String(32)),
         sa.Column("status", sa.String(10), nullable=False),
-        sa.Column("rule", sa.String(120), nullable=False),
+        sa.Column("rule", sa.Text, nullable=False),
         sa.Column("evidence", sa.JSON),
         sa.Column("extractor_version", sa.String(32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,94 @@
+"""Clustering linked pairs into incidents without ever merging contradictory claims.
+
+Union-find over the linked pairs, strongest first. Each cluster keeps what its members pin down: the
+intersection of their precise (day/month) time intervals, its most specific place, and the person-made
+lock it carries; two clusters are joined only when those stay consistent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nkwatch.link.compare import Pairs
+from nkwatch.link.records import Records
+
+
+class Clusters:
+    def __init__(self, r: Records, lock: list[str | None], cannot: set[tuple[int, int]]):
+        n = len(r.ids)
+        self.parent = list(range(n))
+        self.t_lo = [int(x) if p else -(10**9) for x, p in zip(r.t_lo, r.t_precise, strict=True)]
+        self.t_hi = [int(x) if p else 10**9 for x, p in zip(r.t_hi, r.t_precise, strict=True)]
+        self.path = [tuple(int(v) for v in row if v >= 0) for row in r.place]
+        self.lock = list(lock)
+        self.cannot = cannot  # pairs of claim indices a person split apart
+        self.cannot_members = {i for pair in cannot for i in pair}
+        self.members: dict[int, list[int]] = {}
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def _paths_agree(self, p: tuple[int, ...], q: tuple[int, ...]) -> bool:
+        # Below the country level the paths must agree; China vs North Korea is not a contradiction.
+        return all(x == y for x, y in zip(p[1:], q[1:], strict=False))
+
+    def union(self, a: int, b: int, *, force: bool = False) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if not force:
+            if self.lock[ra] and self.lock[rb] and self.lock[ra] != self.lock[rb]:
+                return False  # two incidents a person set apart
+            lo, hi = max(self.t_lo[ra], self.t_lo[rb]), min(self.t_hi[ra], self.t_hi[rb])
+            if lo > hi:
+                return False  # two different months or days
+            if not self._paths_agree(self.path[ra], self.path[rb]):
+                return False  # two different camps, cities or provinces
+            if self._split_apart(ra, rb):
+                return False
+        else:
+            lo, hi = max(self.t_lo[ra], self.t_lo[rb]), min(self.t_hi[ra], self.t_hi[rb])
+        # Keep the smaller index as root: deterministic whatever the order of equal-score pairs.
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.t_lo[ra], self.t_hi[ra] = lo, hi
+        if len(self.path[rb]) > len(self.path[ra]):
+            self.path[ra] = self.path[rb]
+        self.lock[ra] = self.lock[ra] or self.lock[rb]
+        ma, mb = self.members.pop(ra, [ra]), self.members.pop(rb, [rb])
+        self.members[ra] = ma + mb
+        return True
+
+    def _split_apart(self, ra: int, rb: int) -> bool:
+        if not self.cannot:
+            return False
+        ma, mb = self.members.get(ra, [ra]), self.members.get(rb, [rb])
+        if not (self.cannot_members.intersection(ma) and self.cannot_members.intersection(mb)):
+            return False
+        sa, sb = set(ma), set(mb)
+        return any((x in sa and y in sb) or (x in sb and y in sa) for x, y in self.cannot)
+
+    def groups(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for i in range(len(self.parent)):
+            out.setdefault(self.find(i), []).append(i)
+        return out
+
+
+def cluster(r: Records, pairs: Pairs, *, lock: list[str | None], must: list[tuple[int, int]],
+            cannot: set[tuple[int, int]]) -> Clusters:  # fmt: skip
+    """Join person-made links first, then machine links from the strongest down."""
+    c = Clusters(r, lock, cannot)
+    for a, b in must:
+        c.union(a, b, force=True)
+    keep = pairs.linked()
+    a, b, s = pairs.a[keep], pairs.b[keep], pairs.score[keep]
+    order = np.lexsort((np.maximum(a, b), np.minimum(a, b), -s))
+    for i, j in zip(a[order].tolist(), b[order].tolist(), strict=True):
+        c.union(i, j)
+    return c

@@ -1,0 +1,209 @@
+"""Link claims into incidents: a full run over the store, or an incremental run over new claims.
+
+Incremental: claims without an incident are compared with the stored claims of their own blocks only;
+stored incidents keep their ids and members, and grow or merge when a new claim connects them. A full run
+recomputes every cluster from scratch and gives the same incidents for the same data. Neither ever moves
+a claim a person placed (merge, split, publish lock it) nor merges what a person split apart.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from nkwatch.link.cluster import Clusters, cluster
+from nkwatch.link.compare import CONFLICT_NAMES, Pairs, candidates
+from nkwatch.link.copies import independence_groups
+from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
+from nkwatch.link.records import build
+from nkwatch.store.db import Store
+from nkwatch.store.models import Claim, DuplicateProposal, Incident, LinkConstraint, Source, utcnow
+
+CLAIM_COLUMNS = (Claim.id, Claim.source_id, Claim.kind, Claim.act, Claim.indicator, Claim.grounds, Claim.when,
+                 Claim.where, Claim.perpetrator, Claim.victims, Claim.punishment, Claim.law, Claim.hedged,
+                 Claim.value, Claim.value_min, Claim.value_max, Claim.period, Claim.quote, Claim.status,
+                 Claim.incident_id, Claim.link_locked)  # fmt: skip
+
+
+@dataclass
+class LinkReport:
+    claims: int = 0  # claims considered
+    assigned: int = 0  # claims whose incident changed
+    incidents: int = 0  # incidents written
+    removed: int = 0  # incidents that no longer have claims
+    proposals: int = 0  # possible duplicates proposed to reviewers
+
+
+def link(store: Store, *, full: bool = False) -> LinkReport:
+    """Link new claims (or, with full=True, all claims) into incidents, in one transaction."""
+    with store.session() as s:
+        claims, new = _load(s, full)
+        if not claims or (not full and not new):
+            return LinkReport(claims=len(claims))
+        return _link(s, claims, new, full)
+
+
+def _rows(s: Session, where) -> list[dict[str, Any]]:  # noqa: ANN001
+    q = select(*CLAIM_COLUMNS).where(Claim.status != "rejected")
+    if where is not None:
+        q = q.where(where)
+    return [dict(r._mapping) for r in s.execute(q.order_by(Claim.id))]
+
+
+def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
+    if full:
+        rows = _rows(s, None)
+        return rows, {r["id"] for r in rows}
+    new = _rows(s, Claim.incident_id.is_(None))
+    if not new:
+        return [], set()
+    # The stored claims of the new claims' blocks (events: act and year; patterns: act; statistics:
+    # indicator and period), and, for the cross-year duplicate check, counted events of the same acts.
+    conds = []
+    event_keys = {(c["act"], _year(c)) for c in new if c["kind"] == "event"}
+    for act, year in event_keys:
+        conds.append(and_(Claim.kind == "event", Claim.act == act,
+                          Claim.year.between(year - 2, year + 2) if year else Claim.year.is_(None)))  # fmt: skip
+    pattern_acts = {c["act"] for c in new if c["kind"] == "pattern"}
+    if pattern_acts:
+        conds.append(and_(Claim.kind == "pattern", Claim.act.in_(pattern_acts)))
+    for ind, period in {(c["indicator"], c["period"]) for c in new if c["kind"] == "statistic" and c["period"]}:
+        conds.append(and_(Claim.kind == "statistic", Claim.indicator == ind, Claim.period == period))
+    stored = _rows(s, and_(Claim.incident_id.is_not(None), or_(*conds))) if conds else []
+    return stored + new, {c["id"] for c in new}
+
+
+def _year(c: dict[str, Any]) -> int | None:
+    start = str((c.get("when") or {}).get("start") or "")[:4]
+    return int(start) if start.isdigit() else None
+
+
+def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool) -> LinkReport:
+    claims.sort(key=lambda c: c["id"])
+    index = {c["id"]: i for i, c in enumerate(claims)}
+    r, _ = build(claims)
+    lock = [c["incident_id"] if c["link_locked"] else None for c in claims]
+    must: list[tuple[int, int]] = []
+    # Person-placed claims stay together; in an incremental run stored incidents keep their members too.
+    keep_together: dict[str, list[int]] = {}
+    for i, c in enumerate(claims):
+        if c["incident_id"] and (c["link_locked"] or not full):
+            keep_together.setdefault(c["incident_id"], []).append(i)
+    for members in keep_together.values():
+        must.extend((members[0], m) for m in members[1:])
+    cannot: set[tuple[int, int]] = set()
+    for con in s.scalars(select(LinkConstraint).where(LinkConstraint.claim_a.in_(list(index)) |
+                                                      LinkConstraint.claim_b.in_(list(index)))):  # fmt: skip
+        a, b = index.get(con.claim_a), index.get(con.claim_b)
+        if a is not None and b is not None:
+            (cannot.add((a, b)) if con.kind == "cannot" else must.append((a, b)))
+    only = None if full else np.array([c["id"] in new for c in claims])
+    pairs = candidates(r, only=only)
+    clusters = cluster(r, pairs, lock=lock, must=must, cannot=cannot)
+
+    sources = _sources(s, {c["source_id"] for c in claims})
+    existing = {i.id: i for i in s.scalars(select(Incident).where(Incident.id.in_(
+        {c["incident_id"] for c in claims if c["incident_id"]})))}  # fmt: skip
+    groups = clusters.groups()
+    ids = _assign_ids(groups, claims, lock)
+    report = LinkReport(claims=len(claims))
+    now = utcnow()
+    changed = [{"cid": claims[i]["id"], "iid": ids[root]} for root, members in groups.items() for i in members
+               if claims[i]["incident_id"] != ids[root]]  # fmt: skip
+    if changed:
+        s.execute(update(Claim).where(Claim.id == _bind("cid")).values(incident_id=_bind("iid")).execution_options(
+            synchronize_session=False), changed)  # fmt: skip
+    report.assigned = len(changed)
+    touched = set(ids.values()) if full else {ids[root] for root, m in groups.items()
+                                              if any(claims[i]["id"] in new for i in m) or
+                                              any(claims[i]["incident_id"] != ids[root] for i in m)}  # fmt: skip
+    rows = []
+    for root, members in groups.items():
+        iid = ids[root]
+        if iid not in touched:
+            continue
+        members_claims = [claims[i] for i in members]
+        old = existing.get(iid)
+        status = old.status if old else "machine"
+        reviewed = any(c["status"] == "reviewed" for c in members_claims)
+        row = incident_row(iid, members_claims, sources, status=status, reviewed=reviewed)
+        row.update(created_at=old.created_at if old else now, updated_at=now, sequel_of=old.sequel_of if old else None)
+        rows.append(row)
+    if rows:
+        s.execute(delete(Incident).where(Incident.id.in_([r["id"] for r in rows])))
+        for i in range(0, len(rows), 5000):
+            s.execute(insert(Incident), rows[i:i + 5000])
+    report.incidents = len(rows)
+    gone = set(existing) - set(ids.values())
+    if full:
+        gone |= set(s.scalars(select(Incident.id).where(Incident.id.not_in(list(ids.values())))))
+    if gone:
+        s.execute(delete(Incident).where(Incident.id.in_(list(gone))))
+        s.execute(delete(DuplicateProposal).where(DuplicateProposal.incident_a.in_(list(gone)) |
+                                                  DuplicateProposal.incident_b.in_(list(gone))))  # fmt: skip
+    report.removed = len(gone)
+    report.proposals = _propose(s, r, clusters, ids, claims, pairs, only)
+    return report
+
+
+def _bind(name: str):  # noqa: ANN202
+    from sqlalchemy import bindparam
+
+    return bindparam(name)
+
+
+def _sources(s: Session, ids: set[str]) -> dict[str, SourceInfo]:
+    rows = s.execute(select(Source.id, Source.reliability, Source.derived_from, Source.derivation)
+                     .where(Source.id.in_(list(ids)))).all()  # fmt: skip
+    groups = independence_groups([(r.id, r.derived_from, r.derivation) for r in rows])
+    return {r.id: SourceInfo(r.id, r.reliability, groups.get(r.id, r.id)) for r in rows}
+
+
+def _assign_ids(groups: dict[int, list[int]], claims: list[dict[str, Any]], lock: list[str | None]) -> dict[int, str]:
+    """Keep ids stable: a person's incident keeps its id; otherwise the stored incident most members had;
+    otherwise a new id fixed by the cluster's first claim."""
+    ids: dict[int, str] = {}
+    taken: set[str] = set()
+    # Deterministic order: the biggest clusters choose first, then by their first claim id.
+    for root in sorted(groups, key=lambda r: (-len(groups[r]), claims[groups[r][0]]["id"])):
+        members = groups[root]
+        locked = sorted({lock[i] for i in members if lock[i]})
+        if locked and locked[0] not in taken:
+            choice = locked[0]
+        else:
+            votes = Counter(claims[i]["incident_id"] for i in members if claims[i]["incident_id"])
+            ranked = sorted(votes, key=lambda k: (-votes[k], k))
+            choice = next((k for k in ranked if k not in taken), None)
+            choice = choice or incident_id([claims[i]["id"] for i in members])
+        taken.add(choice)
+        ids[root] = choice
+    return ids
+
+
+def _propose(s: Session, r, clusters: Clusters, ids: dict[int, str], claims: list[dict[str, Any]],  # noqa: ANN001
+             pairs: Pairs, only: np.ndarray | None) -> int:  # fmt: skip
+    """Pairs that agree on everything but one hard field become proposals between their incidents."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for p in (pairs, candidates(r, only=only, across_years=True)):
+        keep = p.proposed()
+        for a, b, conflict in zip(p.a[keep].tolist(), p.b[keep].tolist(), p.conflict[keep].tolist(), strict=True):
+            ia, ib = ids[clusters.find(a)], ids[clusters.find(b)]
+            if ia == ib:
+                continue
+            key = (min(ia, ib), max(ia, ib))
+            field = CONFLICT_NAMES[conflict]
+            found.setdefault(key, {"field": field, "claims": [claims[a]["id"], claims[b]["id"]],
+                                   "values": [claims[a][field], claims[b][field]]})  # fmt: skip
+    if not found:
+        return 0
+    known = {(p.incident_a, p.incident_b) for p in s.scalars(select(DuplicateProposal))}
+    rows = [{"incident_a": a, "incident_b": b, "conflict": d["field"], "detail": d, "status": "open",
+             "created_at": utcnow()} for (a, b), d in sorted(found.items()) if (a, b) not in known]  # fmt: skip
+    if rows:
+        s.execute(insert(DuplicateProposal), rows)
+    return len(rows)
