@@ -2,9 +2,11 @@
 
     python bench/ingest_extract.py [--docs 10000] [--jobs 1] [--keep DIR]
 
-Documents are assembled from real report sentences (the bundled sample corpus, the seed articles and
-the development set) shuffled with neutral filler, 2-8 KB each, as plain text files on disk. The run
-ingests them into a fresh SQLite store exactly as `nkwatch ingest` does (originals kept, claims stored).
+Documents (2-8 KB, plain text files on disk) are assembled from real sentences: those of the bundled
+sample corpus, the development sets and the linkage set, split into sentences that assert something and
+sentences that do not, mixed so that the claim density matches the whole real documents of the sample
+corpus (printed as claims per KB; `--claim-share` changes it). The run ingests them into a fresh SQLite
+store exactly as `nkwatch ingest` does (originals kept, claims stored).
 
 Prints, for the whole run: MB of text per second and documents per second (and both per core), the
 coder alone on the same text as a baseline in the same process (so the ratio survives a noisy machine),
@@ -39,24 +41,32 @@ FILLER = [
 ]
 
 
-def corpus_sentences() -> list[str]:
-    texts = [p.read_text(encoding="utf-8") for folder in (ROOT / "nkwatch/data/sample", ROOT / "dev/claims/texts")
-             if folder.exists() for p in sorted(folder.glob("*.txt"))]  # fmt: skip
-    out = []
+FOLDERS = ("nkwatch/data/sample", "dev/claims/texts", "dev/linkage/texts")
+
+
+def corpus_sentences() -> tuple[list[str], list[str]]:
+    """Real sentences, split into those the coder finds a claim in and those it does not."""
+    texts = [p.read_text(encoding="utf-8") for folder in FOLDERS if (ROOT / folder).exists()
+             for p in sorted((ROOT / folder).glob("*.txt"))]  # fmt: skip
+    claiming, plain = [], list(FILLER)
     for t in texts:
-        out.extend(t[s.begin:s.end] for s in split_sentences(t) if s.end - s.begin > 30)
-    return out or FILLER
+        spans = {(c["span"]["start"], c["span"]["end"]) for c in extract_claims(t, published_at="2025-06-01",
+                                                                               source_id="0" * 64)}  # fmt: skip
+        for s in split_sentences(t):
+            if s.end - s.begin > 30:
+                (claiming if (s.begin, s.end) in spans else plain).append(t[s.begin:s.end])
+    return claiming, plain
 
 
-def make_corpus(folder: Path, n: int, seed: int = 7) -> int:
+def make_corpus(folder: Path, n: int, seed: int = 7, claim_share: float = 0.25) -> int:
     rng = random.Random(seed)
-    pool = corpus_sentences()
+    claiming, plain = corpus_sentences()
     total = 0
     for i in range(n):
         size = rng.randint(2000, 8000)
         paras, length = [], 0
         while length < size:
-            para = " ".join(rng.choice(pool) if rng.random() < 0.6 else rng.choice(FILLER)
+            para = " ".join(rng.choice(claiming) if rng.random() < claim_share else rng.choice(plain)
                             for _ in range(rng.randint(2, 6)))  # fmt: skip
             paras.append(para)
             length += len(para) + 1
@@ -66,6 +76,13 @@ def make_corpus(folder: Path, n: int, seed: int = 7) -> int:
         (sub / f"doc{i:06}.txt").write_text(text, encoding="utf-8")
         total += len(text.encode())
     return total
+
+
+def sample_density() -> float:
+    """Claims per KB in the whole real documents of the sample corpus: what the mix aims at."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "nkwatch/data/sample").glob("*.txt"))]
+    n = sum(len(extract_claims(t, published_at="2025-06-01", source_id="0" * 64)) for t in texts)
+    return n / (sum(len(t.encode()) for t in texts) / 1e3)
 
 
 def rss_mb() -> float:
@@ -80,19 +97,21 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=10_000)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--keep", type=Path, help="keep the generated corpus and store here")
+    ap.add_argument("--claim-share", type=float, default=0.25,
+                    help="share of sentences drawn from those that assert something (default 0.25)")
     a = ap.parse_args()
 
     work = a.keep or Path(tempfile.mkdtemp(prefix="nkwatch-bench-"))
     corpus = work / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    total_bytes = make_corpus(corpus, a.docs)
+    total_bytes = make_corpus(corpus, a.docs, claim_share=a.claim_share)
     took = time.perf_counter() - t0
     print(f"corpus: {a.docs} documents, {total_bytes / 1e6:.1f} MB of text, generated in {took:.1f}s")
 
     # Baseline in the same process: the coder alone over a sample of the same documents.
     files = sorted(corpus.rglob("*.txt"))
-    sample = [p.read_text(encoding="utf-8") for p in files[: min(300, len(files))]]
+    sample = [p.read_text(encoding="utf-8") for p in files[: min(300, len(files))]]  # same mix as the corpus
     rates = []
     for _ in range(3):
         t = time.perf_counter()
@@ -116,8 +135,10 @@ def main() -> None:
     wall = time.perf_counter() - t
     store.close()
     mbps = total_bytes / 1e6 / wall
+    n_claims = sum(r.claims for r in report.results)
     print(f"ingest+extract: {wall:.1f}s wall, jobs={a.jobs}, {report.count('added')} added, "
-          f"{len(report.failed)} failed, {sum(r.claims for r in report.results)} claims")  # fmt: skip
+          f"{len(report.failed)} failed, {n_claims} claims ({n_claims / (total_bytes / 1e3):.2f} per KB; "
+          f"the sample corpus's whole documents: {sample_density():.2f} per KB)")  # fmt: skip
     print(f"  throughput: {mbps:.2f} MB/s, {a.docs / wall:.0f} docs/s")
     print(f"  per core:   {mbps / a.jobs:.2f} MB/s, {a.docs / wall / a.jobs:.0f} docs/s")
     print(f"  coder alone (median of 3, same process): {coder_rate:.2f} MB/s; "

@@ -58,7 +58,7 @@ def test_reextract_is_idempotent_and_keeps_reviews(store, tmp_path):
         assert sorted(s.scalars(select(Claim.id))) == before
         kept = s.get(Claim, rid)
         assert kept.status == "reviewed" and kept.hedged == rhedged
-        assert [h.status for h in kept.history] == ["machine", "reviewed"]
+        assert [h.status for h in kept.history] == ["reviewed"]
 
 
 def test_reextract_removes_claims_no_longer_produced(store, tmp_path):

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from nkwatch.extract.dates import DateMention, find_dates
-from nkwatch.extract.dictionaries import ActTrigger, Dictionaries, Hit, dictionaries, normalise
+from nkwatch.extract.dictionaries import ActTrigger, Dictionaries, Hit, dictionaries, normalise, spaced
 from nkwatch.extract.gazetteer import Gazetteer, gazetteer
 from nkwatch.extract.numbers import Quantity, find_quantities
 from nkwatch.extract.sentences import Sentence, split_sentences
@@ -30,6 +30,10 @@ EXTRACTOR_VERSION = "coder-1"
 # Acts that are by their nature standing practices; they are events only with identified victims.
 PRACTICE_ACTS = {"surveillance", "information_control", "discrimination", "movement_restriction",
                  "food_deprivation", "collective_punishment", "forced_labour"}  # fmt: skip
+# Dictionary name -> the Found list its hits go to.
+SECONDARY_ATTR = {"pattern_cues": "pattern"} | {n: n for n in (
+    "grounds", "hedges", "institutions", "victims", "non_claim", "methodology", "risk", "negation",
+    "weak_support", "report_after", "report_before", "periods", "off_topic")}  # fmt: skip
 CONTEXT_REACH = 4  # sentences after an event that may still refer back to it
 PRECISION_RANK = {"facility": 0, "point": 1, "city": 2, "county": 3, "province": 4, "border": 5, "country": 6}
 PERIOD_CUES = re.compile(
@@ -149,18 +153,27 @@ def extract_claims(
         return []  # the dictionaries are English (and a few Korean cues); other languages are stored and searchable
     d, g = dictionaries(), gazetteer()
     norm = normalise(text)
+    words = spaced(norm)
     sentences = _content_sentences(split_sentences(text), text, norm, d)
     found = [Found() for _ in sentences]
-    for attr, matcher in (
-        ("acts", d.acts), ("grounds", d.grounds), ("hedges", d.hedges), ("institutions", d.institutions),
-        ("victims", d.victims), ("laws", d.laws), ("indicators", d.indicator_cues), ("non_claim", d.non_claim),
-        ("methodology", d.methodology), ("risk", d.risk), ("negation", d.negation),
-        ("pattern", d.pattern_cues), ("weak_support", d.weak_support), ("report_after", d.report_after),
-        ("report_before", d.report_before),
-        ("periods", d.periods), ("off_topic", d.off_topic),
-    ):  # fmt: skip
-        _bucket(matcher.find(norm), sentences, attr, found)
-    _bucket(g.find(text, norm), sentences, "places", found)
+    # Triggers first, over the whole text; everything else only in sentences that may yield a claim (a
+    # trigger, or right after a statistic), which is most of the coder's speed on long reports.
+    for attr, matcher in (("acts", d.acts), ("laws", d.laws), ("indicators", d.indicator_cues)):
+        _bucket(matcher.find(norm, words), sentences, attr, found)
+    active = {i for i, f in enumerate(found) if f.acts or f.laws or f.indicators}
+    active |= {i + 1 for i in active if found[i].indicators}
+    for i in sorted(active):
+        if i >= len(sentences):
+            continue
+        s = sentences[i]
+        sub_norm = norm[s.begin:s.end]
+        by_attr: dict[str, list[Hit]] = {}
+        for h in d.secondary.find(sub_norm, words[s.begin:s.end]):
+            name, payload = h.payload
+            by_attr.setdefault(SECONDARY_ATTR[name], []).append(Hit(h.begin, h.end, payload, h.phrase))
+        for attr, hits in by_attr.items():
+            setattr(found[i], attr, _longest(hits))
+        found[i].places = g.find(text[s.begin:s.end], sub_norm, words[s.begin:s.end])
 
     ref = _reference(published_at)
     ctx = Context()

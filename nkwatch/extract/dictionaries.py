@@ -30,10 +30,6 @@ def normalise(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in t)
 
 
-def _is_word(c: str) -> bool:
-    return c.isalnum() or c == "_"
-
-
 @dataclass(frozen=True)
 class Hit:
     begin: int
@@ -42,65 +38,85 @@ class Hit:
     phrase: str  # the dictionary entry that matched, for the claim's rule
 
 
+_NONWORD = re.compile(r"\W")
+
+
+def spaced(norm: str) -> str:
+    """Every character that is not part of a word becomes a space (same length), so word boundaries can be
+    part of the automaton's keys instead of checks in Python."""
+    return _NONWORD.sub(" ", norm)
+
+
 class PhraseMatcher:
     """Whole-word phrases, `prefix*` phrases and anchored regexes, each carrying a payload."""
 
     def __init__(self) -> None:
         self._auto = ahocorasick.Automaton()
+        # automaton key -> (length of key, [(payload, prefix, phrase)]); keys are " words " or " prefix"
         self._entries: dict[str, list[tuple[Any, bool, str]]] = {}
         self._regexes: list[tuple[re.Pattern[str], Any, str]] = []
         self._built = False
 
     def add(self, phrase: str, payload: Any) -> None:
         prefix = phrase.endswith("*")
-        key = normalise(phrase.rstrip("*").strip())
-        if not key:
+        key = spaced(normalise(phrase.rstrip("*").strip()))
+        if not key.strip():
             raise ValueError(f"empty phrase {phrase!r}")
-        self._entries.setdefault(key, []).append((payload, prefix, phrase))
+        self._entries.setdefault(" " + key + ("" if prefix else " "), []).append((payload, prefix, phrase))
 
     def add_regex(self, pattern: str, anchors: list[str], payload: Any, name: str | None = None) -> None:
         """`name` is how the rule is cited on claims (the pattern itself is too long to read)."""
         idx = len(self._regexes)
         self._regexes.append((re.compile(pattern), payload, name or pattern))
         for a in anchors:
-            self._entries.setdefault(normalise(a), []).append((("__anchor__", idx), False, a))
+            self._entries.setdefault(" " + spaced(normalise(a)) + " ", []).append((("__anchor__", idx), False, a))
+
+    @classmethod
+    def combined(cls, parts: dict[str, PhraseMatcher]) -> PhraseMatcher:
+        """One matcher for several phrase dictionaries (no regexes); payloads become (name, payload).
+
+        One automaton pass per sentence instead of one per dictionary."""
+        out = cls()
+        for name, m in parts.items():
+            if m._regexes:
+                raise ValueError(f"{name}: regex triggers cannot be combined")
+            for key, vals in m._entries.items():
+                for payload, prefix, phrase in vals:
+                    out._entries.setdefault(key, []).append(((name, payload), prefix, phrase))
+        return out
 
     def _build(self) -> None:
         for key, vals in self._entries.items():
-            self._auto.add_word(key, (key, vals))
+            self._auto.add_word(key, (len(key), vals))
         if self._entries:
             self._auto.make_automaton()
         self._built = True
 
-    def find(self, norm: str) -> list[Hit]:
-        """All hits in a normalised text (see `normalise`), in order of their start."""
+    def find(self, norm: str, spaced: str | None = None) -> list[Hit]:
+        """All hits in a normalised text (see `normalise`), in order of their start.
+
+        `spaced` is `spaced(norm)` when the caller has it already (it is computed once per document)."""
         if not self._built:
             self._build()
         if not self._entries:
             return []
+        # Padded so that a word at either end has a space beside it; text index i is padded index i + 1.
+        padded = " " + (spaced if spaced is not None else spaced(norm)) + " "
         hits: list[Hit] = []
         anchors: set[int] = set()
-        n = len(norm)
-        for last, (key, vals) in self._auto.iter(norm):
-            begin = last - len(key) + 1
-            if begin > 0 and _is_word(norm[begin - 1]):
-                continue
-            end = last + 1
+        for last, (klen, vals) in self._auto.iter(padded):
+            begin = last - klen + 1  # the key's leading space, i.e. the word's first character in `norm`
             for payload, prefix, phrase in vals:
-                if isinstance(payload, tuple) and payload and payload[0] == "__anchor__":
-                    if end == n or not _is_word(norm[end]):
-                        anchors.add(payload[1])
-                    continue
                 if prefix:
-                    stop = end
-                    while stop < n and _is_word(norm[stop]):
-                        stop += 1
+                    stop = padded.find(" ", last + 1) - 1
                     hits.append(Hit(begin, stop, payload, phrase))
-                elif end == n or not _is_word(norm[end]):
-                    hits.append(Hit(begin, end, payload, phrase))
+                elif isinstance(payload, tuple) and payload and payload[0] == "__anchor__":
+                    anchors.add(payload[1])
+                else:
+                    hits.append(Hit(begin, last - 1, payload, phrase))
         for idx in sorted(anchors):
-            rx, payload, pattern = self._regexes[idx]
-            hits.extend(Hit(m.start(), m.end(), payload, f"re:{pattern}") for m in rx.finditer(norm))  # name
+            rx, payload, name = self._regexes[idx]
+            hits.extend(Hit(m.start(), m.end(), payload, f"re:{name}") for m in rx.finditer(norm))
         hits.sort(key=lambda h: (h.begin, -h.end))
         return hits
 
@@ -141,6 +157,7 @@ class Dictionaries:
     section_end: frozenset[str]
     furniture_prefix: tuple[str, ...]
     off_topic: PhraseMatcher
+    secondary: PhraseMatcher  # everything but acts, laws and indicators, in one automaton
 
 
 def _matcher(entries: dict[str, list[str]] | list[str], payload_of=lambda k: k) -> PhraseMatcher:  # noqa: ANN001
@@ -209,17 +226,11 @@ def dictionaries() -> Dictionaries:
     periods = PhraseMatcher()
     for phrase, spec in disc["periods"].items():
         periods.add(phrase, spec)
-    return Dictionaries(
-        acts=acts,
+    parts = dict(
         grounds=_matcher(grounds),
         hedges=_matcher(_load("hedges")["cues"]),
         institutions=_matcher({k: v["aliases"] for k, v in inst.items()}),
-        institution_priority={k: v["priority"] for k, v in inst.items()},
         victims=vm,
-        laws=lm,
-        law_info=laws,
-        indicators=indicators,
-        indicator_cues=cues,
         non_claim=_matcher(disc["non_claim"]),
         methodology=_matcher(disc["methodology"]),
         risk=_matcher(disc["risk"]),
@@ -229,7 +240,17 @@ def dictionaries() -> Dictionaries:
         report_after=_matcher(disc["report_date_after"]),
         report_before=_matcher(disc["report_date_before"]),
         periods=periods,
+        off_topic=_matcher(disc["off_topic"]),
+    )
+    return Dictionaries(
+        acts=acts,
+        institution_priority={k: v["priority"] for k, v in inst.items()},
+        laws=lm,
+        law_info=laws,
+        indicators=indicators,
+        indicator_cues=cues,
         section_end=frozenset(normalise(s) for s in disc["section_end"]),
         furniture_prefix=tuple(normalise(s) for s in disc["furniture_prefix"]),
-        off_topic=_matcher(disc["off_topic"]),
+        secondary=PhraseMatcher.combined(parts),
+        **parts,
     )

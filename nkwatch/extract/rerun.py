@@ -11,8 +11,6 @@ from nkwatch.store.db import Store
 from nkwatch.store.models import Source
 from nkwatch.store.writes import MergeCounts, merge_claims
 
-ACTOR = f"nkwatch/{EXTRACTOR_VERSION}"
-
 
 def reextract(store: Store, source_ids: Iterable[str] | None = None, *,
               on_source: Callable[[str], None] | None = None) -> MergeCounts:  # fmt: skip
@@ -26,7 +24,7 @@ def reextract(store: Store, source_ids: Iterable[str] | None = None, *,
             if src is None:
                 continue
             claims = extract_claims(src.text, published_at=src.published_at, source_id=src.id, language=src.language)
-            c = merge_claims(s, src.id, claims, actor=ACTOR)
+            c = merge_claims(s, src.id, claims)
             src.extractor_version = EXTRACTOR_VERSION
         for k in ("added", "updated", "removed", "kept"):
             setattr(total, k, getattr(total, k) + getattr(c, k))

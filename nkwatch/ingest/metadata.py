@@ -84,12 +84,22 @@ def read_sidecar(path: Path) -> SourceMeta:
     return SourceMeta(**{k: (str(v) if v is not None else None) for k, v in raw.items()})
 
 
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the text's language (py3langid: its model ships inside the package, no download)."""
-    import py3langid
+_ENGLISH = re.compile(r"\b(?:the|of|and|to|in|that|was|were|is|for|with)\b")
 
-    sample = text[:4000]
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language.
+
+    Plain English prose (mostly ASCII, dense in English function words) is recognised directly; anything
+    else goes to py3langid, whose model ships inside the package (no download)."""
+    sample = text[:800]  # enough to tell languages apart; classification cost grows with the sample
     if not sample.strip():
         return None
+    words = sample.split()
+    if sum(c.isascii() for c in sample) > 0.95 * len(sample) and len(words) >= 40:
+        if len(_ENGLISH.findall(sample.lower())) > 0.15 * len(words):
+            return "en"
+    import py3langid
+
     lang, _score = py3langid.classify(sample)
     return lang

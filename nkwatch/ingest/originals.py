@@ -45,6 +45,31 @@ def store_original(root: Path, data: bytes, digest: str | None = None) -> Path:
     return path
 
 
+def store_originals(root: Path, items: list[tuple[bytes, str]]) -> None:
+    """Keep a batch of originals: write all to temporary files, make them durable with one sync, then
+    rename each into place (one sync per batch instead of one fsync per file)."""
+    pending: list[tuple[str, Path]] = []
+    try:
+        for data, digest in items:
+            path = original_path(root, digest)
+            if path.exists() or any(p == path for _, p in pending):
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o444)
+            pending.append((tmp, path))
+        if pending:
+            os.sync()
+        for tmp, path in pending:
+            os.replace(tmp, path)
+        pending = []
+    finally:
+        for tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
+
+
 def read_original(root: Path, digest: str) -> bytes:
     """The original bytes, checked against their hash (a damaged store is reported, not trusted)."""
     data = original_path(root, digest).read_bytes()

@@ -25,13 +25,11 @@ from nkwatch.ingest.metadata import (
     read_sidecar,
     validate,
 )
-from nkwatch.ingest.originals import sha256_hex, store_original
+from nkwatch.ingest.originals import sha256_hex, store_originals
 from nkwatch.ingest.readers import MAX_BYTES, ReadError, read_document, too_big_message
 from nkwatch.store.db import Store
-from nkwatch.store.models import Source
+from nkwatch.store.models import Source, utcnow
 from nkwatch.store.writes import insert_claims
-
-MACHINE_ACTOR = f"nkwatch/{EXTRACTOR_VERSION}"
 
 
 @dataclass
@@ -149,7 +147,8 @@ def ingest_paths(
         on_total(len(files))
     report = IngestReport()
     emit = on_result or (lambda r: None)
-    seen: set[str] = set()
+    with store.session() as s:  # ids already stored: a set in memory beats one query per file
+        seen: set[str] = set(s.scalars(select(Source.id)))
     batch: list[Prepared] = []
 
     def finish(result: FileResult) -> None:
@@ -159,12 +158,11 @@ def ingest_paths(
     def flush() -> None:
         if not batch:
             return
-        for p in batch:
-            store_original(originals, p.data, p.digest)
+        store_originals(originals, [(p.data, p.digest) for p in batch])
         with store.session() as s:
-            s.add_all(Source(**p.source) for p in batch)
-            s.flush()
-            insert_claims(s, [c for p in batch for c in p.claims], actor=MACHINE_ACTOR)
+            now = utcnow()
+            s.connection().execute(Source.__table__.insert(), [dict(p.source, captured_at=now) for p in batch])
+            insert_claims(s, [c for p in batch for c in p.claims])
         for p in batch:
             finish(FileResult(p.path, "added", p.digest, claims=len(p.claims)))
         batch.clear()
@@ -185,7 +183,7 @@ def ingest_paths(
                 finish(FileResult(path, "failed", reason=str(e)))
                 continue
             digest = sha256_hex(data)
-            if digest in seen or _exists(store, digest):
+            if digest in seen:
                 finish(FileResult(path, "unchanged", digest))
                 continue
             seen.add(digest)
@@ -207,7 +205,3 @@ def ingest_paths(
     flush()
     return report
 
-
-def _exists(store: Store, digest: str) -> bool:
-    with store.session() as s:
-        return s.scalar(select(Source.id).where(Source.id == digest)) is not None

@@ -207,3 +207,27 @@ def _propose(s: Session, r, clusters: Clusters, ids: dict[int, str], claims: lis
     if rows:
         s.execute(insert(DuplicateProposal), rows)
     return len(rows)
+
+
+def refresh_incidents(s: Session, incident_ids: set[str]) -> None:
+    """Recompute merged fields and confidence of these incidents from their current claims (after a review);
+    an incident left without claims is deleted."""
+    for iid in sorted(i for i in incident_ids if i):
+        claims = _rows(s, Claim.incident_id == iid)
+        old = s.get(Incident, iid)
+        if not claims:
+            if old is not None:
+                s.delete(old)
+            continue
+        sources = _sources(s, {c["source_id"] for c in claims})
+        status = old.status if old else "machine"
+        reviewed = any(c["status"] == "reviewed" for c in claims)
+        row = incident_row(iid, claims, sources, status=status, reviewed=reviewed)
+        row.update(updated_at=utcnow(), created_at=old.created_at if old else utcnow(),
+                   sequel_of=old.sequel_of if old else None)  # fmt: skip
+        if old is None:
+            s.add(Incident(**row))
+        else:
+            for k, v in row.items():
+                setattr(old, k, v)
+    s.flush()

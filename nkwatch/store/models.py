@@ -112,11 +112,9 @@ class Claim(Base):
     __table_args__ = (
         Index("ix_claims_source", "source_id"),
         Index("ix_claims_act", "act"),
-        Index("ix_claims_kind", "kind"),
         Index("ix_claims_year", "year"),
         Index("ix_claims_place", "place_id"),
         Index("ix_claims_indicator", "indicator"),
-        Index("ix_claims_status", "status"),
         Index("ix_claims_incident", "incident_id"),
     )
 
@@ -142,11 +140,16 @@ class Claim(Base):
         """Set the spec fields and the denormalised columns derived from them."""
         for name in self.FIELDS:
             setattr(self, name, fields.get(name))
-        when = fields.get("when") or {}
-        start = str(when.get("start") or "")
-        self.year = int(start[:4]) if start[:4].isdigit() else None
-        self.place_id = (fields.get("where") or {}).get("place_id")
-        self.perpetrator_id = (fields.get("perpetrator") or {}).get("id")
+        for name, value in self.derived_columns(fields).items():
+            setattr(self, name, value)
+
+    @staticmethod
+    def derived_columns(fields: dict[str, Any]) -> dict[str, Any]:
+        """The indexed copies of nested fields that filters use (year, place, perpetrator)."""
+        start = str((fields.get("when") or {}).get("start") or "")
+        return {"year": int(start[:4]) if start[:4].isdigit() else None,
+                "place_id": (fields.get("where") or {}).get("place_id"),
+                "perpetrator_id": (fields.get("perpetrator") or {}).get("id")}  # fmt: skip
 
 
 class ClaimStatusChange(Base):

@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from nkwatch.store.models import Claim, ClaimStatusChange, utcnow
+from nkwatch.store.models import Claim, utcnow
 
 
 def claim_row(c: dict[str, Any]) -> dict[str, Any]:
     """A coder claim (spec fields + id, span, rule, evidence) as a row of the claims table."""
-    row = Claim()
-    row.set_fields(c)
-    out = {name: getattr(row, name) for name in (*Claim.FIELDS, "year", "place_id", "perpetrator_id")}
+    out = {name: c.get(name) for name in Claim.FIELDS}
+    out.update(Claim.derived_columns(c))
     out.update(
         id=c["id"], source_id=c["source_id"], span_start=c["span"]["start"], span_end=c["span"]["end"],
         quote=c["quote"], status="machine", rule=c["rule"], evidence=c.get("evidence"),
@@ -24,16 +23,13 @@ def claim_row(c: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def insert_claims(session: Session, claims: list[dict[str, Any]], *, actor: str) -> None:
-    """Insert new machine claims and the first entry of each one's status history."""
+def insert_claims(session: Session, claims: list[dict[str, Any]]) -> None:
+    """Insert new machine claims. Their origin (rule, extractor version, created_at) is on the row itself;
+    the status history records what people and later extractions change."""
     if not claims:
         return
-    session.execute(insert(Claim), [claim_row(c) for c in claims])
-    now = utcnow()
-    session.execute(
-        insert(ClaimStatusChange),
-        [{"claim_id": c["id"], "status": "machine", "at": now, "actor": actor, "note": c["rule"]} for c in claims],
-    )
+    # Core inserts (executemany), not ORM bulk: one statement for the whole batch.
+    session.connection().execute(Claim.__table__.insert(), [claim_row(c) for c in claims])
 
 
 @dataclass
@@ -44,7 +40,7 @@ class MergeCounts:
     kept: int = 0  # claims a person has vouched for or rejected: never changed by the machine
 
 
-def merge_claims(session: Session, source_id: str, claims: list[dict[str, Any]], *, actor: str) -> MergeCounts:
+def merge_claims(session: Session, source_id: str, claims: list[dict[str, Any]]) -> MergeCounts:
     """Replace a source's machine claims with a fresh extraction, by stable id.
 
     New ids are inserted, machine claims still produced are updated in place, machine claims no longer
@@ -67,6 +63,6 @@ def merge_claims(session: Session, source_id: str, claims: list[dict[str, Any]],
         session.execute(delete(Claim).where(Claim.id.in_(gone)))
         counts.removed = len(gone)
     session.flush()
-    insert_claims(session, new, actor=actor)
+    insert_claims(session, new)
     counts.added = len(new)
     return counts

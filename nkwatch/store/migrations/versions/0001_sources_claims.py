@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("place_id", sa.String(64)),
         sa.Column("perpetrator_id", sa.String(32)),
     )
-    for col in ("source_id", "act", "kind", "year", "place_id", "indicator", "status"):
+    for col in ("source_id", "act", "year", "place_id", "indicator"):
         name = "source" if col == "source_id" else col.removesuffix("_id") if col == "place_id" else col
         op.create_index(f"ix_claims_{name}", "claims", [col])
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from nkwatch import config, vocab
+from nkwatch.cli.common import DbOption, err, fail, out, store_or_fail
 
 app = typer.Typer(
     help="nkwatch: document human-rights violations in North Korea.\n\n"
@@ -29,34 +29,10 @@ app = typer.Typer(
 export_app = typer.Typer(help="Export claims with their provenance.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
-out = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", envvar=config.ENV_DB, help="Database: a SQLite file path or a postgresql:// URL.",
-                 show_default="a SQLite file in NKWATCH_HOME"),
-]  # fmt: skip
-
-
-def _store(db: str | None):  # noqa: ANN202
-    from nkwatch.store.db import StoreError, open_store
-
-    try:
-        return open_store(db)
-    except StoreError as e:
-        _fail(str(e))
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}")
-    raise typer.Exit(code)
-
-
 @app.command()
 def init(db: DbOption = None) -> None:
     """Create the store (or bring an existing one to the newest schema) and say where it lives."""
-    store = _store(db)
+    store = store_or_fail(db)
     out.print(f"store:     {escape(store.engine.url.render_as_string(hide_password=True))}")
     out.print(f"originals: {config.originals_dir()}")
 
@@ -88,8 +64,8 @@ def ingest(
         flags = validate(SourceMeta(kind=kind, publisher=publisher, url=url, published_at=published,
                                     reliability=reliability, language=language))  # fmt: skip
     except MetadataError as e:
-        _fail(str(e))
-    store = _store(db)
+        fail(str(e))
+    store = store_or_fail(db)
     progress = Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         TextColumn("{task.description}"), console=err, transient=True)  # fmt: skip
     with progress:
@@ -117,7 +93,7 @@ def sources(
     """List stored sources with their number of claims."""
     from nkwatch.store.queries import list_sources
 
-    with _store(db).session() as s:
+    with store_or_fail(db).session() as s:
         rows = list_sources(s, kind=kind, limit=limit)
         t = Table("id", "kind", "rel", "published", "lang", "claims", "title", box=None, header_style="bold")
         for src, n in rows:
@@ -142,7 +118,7 @@ def claims(
     from nkwatch.store.queries import ClaimFilter, count_claims, iter_claims
 
     flt = ClaimFilter(act=act, kind=kind, year=year, place=place, source=source, indicator=indicator, status=status)
-    with _store(db).session() as s:
+    with store_or_fail(db).session() as s:
         t = Table("id", "kind", "act / indicator", "when", "where", "h", "quote", box=None, header_style="bold")
         for c in iter_claims(s, flt, limit=limit):
             t.add_row(c.id[:10], c.kind, c.act or c.indicator or "", (c.when or {}).get("start") or "",
@@ -165,11 +141,11 @@ def show(
     from nkwatch.export import claim_json
     from nkwatch.store.queries import NotFound, get_claim
 
-    with _store(db).session() as s:
+    with store_or_fail(db).session() as s:
         try:
             c = get_claim(s, claim_id)
         except NotFound as e:
-            _fail(str(e), 1)
+            fail(str(e), 1)
         src = c.source
         before = src.text[max(0, c.span_start - context):c.span_start]
         after = src.text[c.span_end:c.span_end + context]
@@ -188,6 +164,7 @@ def show(
         out.print_json(json.dumps(fields, ensure_ascii=False))
         out.print("[bold]evidence:[/]", escape(json.dumps(c.evidence, ensure_ascii=False)))
         out.print("[bold]history:[/]")
+        out.print(f"  {c.created_at:%Y-%m-%d %H:%M} machine   by nkwatch/{c.extractor_version}: {escape(c.rule)}")
         for h in c.history:
             note = f": {escape(h.note)}" if h.note else ""
             out.print(f"  {h.at:%Y-%m-%d %H:%M} {h.status:9} by {escape(h.actor)}{note}")
@@ -208,15 +185,15 @@ def extract(
     from nkwatch.store.queries import NotFound, get_source
 
     if not all_sources and not source:
-        _fail("say which sources: --all, or --source ID (repeatable)")
-    store = _store(db)
+        fail("say which sources: --all, or --source ID (repeatable)")
+    store = store_or_fail(db)
     ids = None
     if source:
         with store.session() as s:
             try:
                 ids = [get_source(s, i).id for i in source]
             except NotFound as e:
-                _fail(str(e), 1)
+                fail(str(e), 1)
     c = reextract(store, ids)
     out.print(f"{c.added} added, {c.updated} updated, {c.removed} removed, {c.kept} reviewed claims kept")
 
@@ -237,9 +214,9 @@ def export_claims(
     from nkwatch.store.queries import ClaimFilter, iter_claims
 
     if fmt not in FORMATS:
-        _fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     flt = ClaimFilter(act=act, kind=kind, year=year, source=source, status=status)
-    with _store(db).session() as s:
+    with store_or_fail(db).session() as s:
         if output is None:
             write_claims(iter_claims(s, flt), fmt, sys.stdout)
             return
@@ -256,7 +233,7 @@ def search(
     """Full-text search over source texts and claim quotes."""
     from nkwatch.store.search import search as run_search
 
-    with _store(db).session() as s:
+    with store_or_fail(db).session() as s:
         hits = run_search(s, text, limit=limit)
     if not hits:
         out.print("no matches")
@@ -281,7 +258,7 @@ def demo(db: DbOption = None) -> None:
     from nkwatch.ingest.pipeline import ingest_paths
     from nkwatch.store.queries import ClaimFilter, count_claims
 
-    store = _store(db)
+    store = store_or_fail(db)
     with resources.as_file(resources.files("nkwatch").joinpath("data/sample")) as sample:
         report = ingest_paths(store, [sample], originals=config.originals_dir())
     out.print(f"[bold]nkwatch demo[/]: {report.count('added')} sample sources added, "

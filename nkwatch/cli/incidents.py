@@ -1,0 +1,152 @@
+"""Commands for linking claims into incidents and looking at them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import select
+
+from nkwatch.cli.common import DbOption, err, fail, out, store_or_fail
+from nkwatch.cli.main import app, export_app
+
+
+@app.command("link")
+def link_cmd(
+    full: Annotated[bool, typer.Option("--full", help="Re-link every claim, not only the new ones.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Find copies among the sources, then group claims that report the same occurrence into incidents.
+
+    By default only claims not yet in an incident are linked (fast, after each ingest); --full recomputes
+    every incident and gives the same result for the same data. Neither undoes a person's merge or split.
+    """
+    from nkwatch.link.copies import detect_copies
+    from nkwatch.link.run import link
+
+    store = store_or_fail(db)
+    copies = detect_copies(store)
+    r = link(store, full=full)
+    out.print(f"{len([c for c in copies if c.derived_from or c.reason])} copies or syndications found; "
+              f"{r.claims} claims considered, {r.assigned} placed, {r.incidents} incidents written, "
+              f"{r.removed} removed, {r.proposals} possible duplicates proposed")  # fmt: skip
+
+
+@app.command("incidents")
+def incidents_cmd(
+    act: Annotated[str | None, typer.Option(help="e.g. forced_repatriation.")] = None,
+    category: Annotated[str | None, typer.Option(help="COI category, e.g. movement_residence.")] = None,
+    year: Annotated[int | None, typer.Option(help="Year it happened.")] = None,
+    place: Annotated[str | None, typer.Option(help="Place id (or any place enclosing it), e.g. kp-ryanggang.")] = None,
+    kind: Annotated[str | None, typer.Option(help="event, pattern or statistic.")] = None,
+    min_confidence: Annotated[float, typer.Option(help="Only incidents at least this confident (0..1).")] = 0.0,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    db: DbOption = None,
+) -> None:
+    """List incidents, most confident first."""
+    from nkwatch.link.query import IncidentFilter, list_incidents
+
+    flt = IncidentFilter(act=act, category=category, year=year, place=place, kind=kind, min_confidence=min_confidence)
+    with store_or_fail(db).session() as s:
+        rows, total = list_incidents(s, flt, limit=limit)
+        t = Table("id", "kind", "act / indicator", "when", "where", "victims", "src", "ind", "conf", box=None,
+                  header_style="bold")  # fmt: skip
+        for i in rows:
+            victims = "" if i.count_min is None else (f"{i.count_min}" if i.count_min == i.count_max
+                                                      else f"{i.count_min}-{i.count_max}")  # fmt: skip
+            t.add_row(i.id, i.kind, i.act or i.indicator or "", i.when_start or "", i.place_id or "", victims,
+                      str(i.n_sources), str(i.n_independent), f"{i.confidence:.2f}")  # fmt: skip
+    out.print(t)
+    out.print(f"[dim]{len(rows)} of {total} incidents[/]")
+
+
+@app.command("incident")
+def incident_cmd(
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id (or its first characters).")],
+    db: DbOption = None,
+) -> None:
+    """Show one incident: merged facts and where each came from, its claims with quotes, sources, confidence."""
+    from nkwatch.link.query import get_incident, incident_detail
+
+    with store_or_fail(db).session() as s:
+        try:
+            inc = get_incident(s, incident_id)
+        except LookupError as e:
+            fail(str(e), 1)
+        d = incident_detail(s, inc)
+    out.rule(f"incident {inc.id}")
+    out.print(f"[bold]{d['kind']}[/] {d['act'] or d['indicator']}   status: {d['status']}   "
+              f"confidence: [bold]{d['confidence']:.2f}[/]")  # fmt: skip
+    out.print("[bold]confidence:[/] " + escape(json.dumps(d["confidence_breakdown"], ensure_ascii=False)))
+    out.rule("merged facts (and the claim each came from)")
+    for name, v in d["facts"].items():
+        if v:
+            out.print(f"  [bold]{name:12}[/] {escape(json.dumps(v, ensure_ascii=False))}")
+    out.rule(f"sources ({d['n_sources']}, {d['n_independent']} independent)")
+    for src in d["sources"]:
+        copy = f"  [dim]copy of {src['derived_from'][:12]} ({escape(src['derivation'] or '')})[/]" \
+            if src["derived_from"] or src["derivation"] else ""  # fmt: skip
+        out.print(f"  {src['id'][:12]} {src['reliability']} {src['published_at'] or '':10} "
+                  f"{escape((src['title'] or '')[:60])}{copy}")  # fmt: skip
+    out.rule(f"claims ({len(d['claims'])})")
+    for c in d["claims"]:
+        when = (c["when"] or {}).get("start") or ""
+        out.print(f"  {c['id'][:10]} {c['kind']:9} {when:10} {c['status']:8} [yellow]{escape(c['quote'][:110])}[/]")
+    if d["proposals"]:
+        out.rule("possible duplicates (one hard field differs)")
+        for p in d["proposals"]:
+            out.print(f"  {p['other']}  differs on {p['conflict']}: {escape(json.dumps(p['values'], ensure_ascii=False))}")
+
+
+INCIDENT_CSV = ["id", "kind", "act", "indicator", "category", "when_start", "when_end", "when_precision", "place_id",
+                "perpetrator_id", "victim_group", "count_min", "count_max", "value_min", "value_max", "n_claims",
+                "n_sources", "n_independent", "confidence", "status", "claim_ids", "sources",
+                "independent_sources"]  # fmt: skip
+
+
+@export_app.command("incidents")
+def export_incidents(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    min_confidence: Annotated[float, typer.Option(help="Only incidents at least this confident.")] = 0.0,
+    db: DbOption = None,
+) -> None:
+    """Export incidents, one a line: id, claim_ids, the merged fields, sources, independent_sources, confidence."""
+    from nkwatch.export import write_file_atomically
+    from nkwatch.link.query import IncidentFilter, incident_export, list_incidents
+
+    if fmt not in ("jsonl", "csv"):
+        fail(f"unknown format {fmt!r}: use one of jsonl, csv")
+
+    def write(f: IO[str]) -> int:
+        rows, _ = list_incidents(s, IncidentFilter(min_confidence=min_confidence), limit=None)
+        w = csv.DictWriter(f, fieldnames=INCIDENT_CSV) if fmt == "csv" else None
+        if w:
+            w.writeheader()
+        for inc in rows:
+            d = incident_export(s, inc)
+            if w:
+                w.writerow({k: _cell(d.get(k)) for k in INCIDENT_CSV})
+            else:
+                f.write(json.dumps(d, ensure_ascii=False) + "\n")
+        return len(rows)
+
+    with store_or_fail(db).session() as s:
+        if output is None:
+            write(sys.stdout)
+            return
+        n = write_file_atomically(output, write)
+    err.print(f"{n} incidents written to {output}")
+
+
+def _cell(v: Any) -> Any:
+    return ";".join(v) if isinstance(v, list) else v
+
+
+__all__ = ["export_incidents", "incident_cmd", "incidents_cmd", "link_cmd", "select"]

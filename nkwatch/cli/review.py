@@ -1,0 +1,172 @@
+"""Commands for people's decisions (review) and their record (audit)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from nkwatch.cli.common import DbOption, fail, out, store_or_fail
+from nkwatch.cli.main import app
+
+review_app = typer.Typer(help="Confirm, correct or reject claims; merge, split or publish incidents.",
+                         no_args_is_help=True)  # fmt: skip
+audit_app = typer.Typer(help="The append-only, hash-chained record of every review.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+app.add_typer(audit_app, name="audit")
+
+ActorOption = Annotated[str | None, typer.Option("--as", help="Who decides (default: NKWATCH_USER or your login).")]
+NoteOption = Annotated[str | None, typer.Option("--note", help="Why, in a few words.")]
+
+
+def _actor(actor: str | None) -> str:
+    return actor or os.environ.get("NKWATCH_USER") or getpass.getuser()
+
+
+def _run(db: str | None, op, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    from nkwatch.review.ops import ReviewError
+
+    with store_or_fail(db).session() as s:
+        try:
+            return op(s, *args, **kwargs)
+        except ReviewError as e:
+            fail(str(e), 1)
+
+
+def _claim_id(db: str | None, ident: str) -> str:
+    from nkwatch.store.queries import NotFound, get_claim
+
+    with store_or_fail(db).session() as s:
+        try:
+            return get_claim(s, ident).id
+        except NotFound as e:
+            fail(str(e), 1)
+
+
+def _incident_id(db: str | None, ident: str) -> str:
+    from nkwatch.link.query import get_incident
+
+    with store_or_fail(db).session() as s:
+        try:
+            return get_incident(s, ident).id
+        except LookupError as e:
+            fail(str(e), 1)
+
+
+@review_app.command("confirm")
+def confirm_cmd(claim: Annotated[str, typer.Argument(help="Claim id.")], actor: ActorOption = None,
+                note: NoteOption = None, db: DbOption = None) -> None:  # fmt: skip
+    """Vouch for a claim as extracted."""
+    from nkwatch.review.ops import confirm
+
+    c = _run(db, confirm, _claim_id(db, claim), actor=_actor(actor), note=note)
+    out.print(f"claim {c.id} reviewed")
+
+
+@review_app.command("correct")
+def correct_cmd(
+    claim: Annotated[str, typer.Argument(help="Claim id.")],
+    fields: Annotated[list[str], typer.Argument(help='FIELD=VALUE pairs; VALUE is JSON where it is not a plain word, '
+                                                     'e.g. act=execution hedged=true \'when={"start": "2024-04"}\'')],
+    actor: ActorOption = None, note: NoteOption = None, db: DbOption = None,
+) -> None:  # fmt: skip
+    """Correct fields of a claim; the machine's values are kept as its revision history."""
+    from nkwatch.review.ops import correct
+
+    changes = {}
+    for pair in fields:
+        name, sep, raw = pair.partition("=")
+        if not sep:
+            fail(f"{pair!r} is not FIELD=VALUE")
+        try:
+            changes[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            changes[name] = raw
+    c = _run(db, correct, _claim_id(db, claim), changes, actor=_actor(actor), note=note)
+    out.print(f"claim {c.id} corrected: {', '.join(sorted(changes))}")
+
+
+@review_app.command("reject")
+def reject_cmd(claim: Annotated[str, typer.Argument(help="Claim id.")], actor: ActorOption = None,
+               note: NoteOption = None, db: DbOption = None) -> None:  # fmt: skip
+    """Reject a claim (not asserted, misread); it stays on record but leaves its incident."""
+    from nkwatch.review.ops import reject
+
+    c = _run(db, reject, _claim_id(db, claim), actor=_actor(actor), note=note)
+    out.print(f"claim {c.id} rejected")
+
+
+@review_app.command("merge")
+def merge_cmd(keep: Annotated[str, typer.Argument(help="Incident to keep.")],
+              other: Annotated[str, typer.Argument(help="Incident whose claims move into it.")],
+              actor: ActorOption = None, db: DbOption = None) -> None:  # fmt: skip
+    """Merge two incidents: they report the same occurrence."""
+    from nkwatch.review.ops import merge
+
+    inc = _run(db, merge, _incident_id(db, keep), _incident_id(db, other), actor=_actor(actor))
+    out.print(f"merged into {inc.id}: {inc.n_claims} claims, {inc.n_independent} independent sources")
+
+
+@review_app.command("split")
+def split_cmd(incident: Annotated[str, typer.Argument(help="Incident id.")],
+              claims: Annotated[list[str], typer.Argument(help="Claims to move to a new incident.")],
+              actor: ActorOption = None, db: DbOption = None) -> None:  # fmt: skip
+    """Split claims off an incident into a new one; the machine will not join them again."""
+    from nkwatch.review.ops import split
+
+    ids = [_claim_id(db, c) for c in claims]
+    inc = _run(db, split, _incident_id(db, incident), ids, actor=_actor(actor))
+    out.print(f"split off as {inc.id} ({inc.n_claims} claims)")
+
+
+@review_app.command("publish")
+def publish_cmd(incident: Annotated[str, typer.Argument(help="Incident id.")], actor: ActorOption = None,
+                db: DbOption = None) -> None:  # fmt: skip
+    """Mark an incident publishable (and lock its claims in it)."""
+    from nkwatch.review.ops import publish
+
+    inc = _run(db, publish, _incident_id(db, incident), actor=_actor(actor))
+    out.print(f"incident {inc.id} is publishable")
+
+
+@audit_app.command("log")
+def audit_log(target: Annotated[str | None, typer.Option(help="Only entries about this claim or incident id.")] = None,
+              limit: Annotated[int, typer.Option(help="At most this many entries.")] = 50,
+              db: DbOption = None) -> None:  # fmt: skip
+    """The newest audit entries: who did what, when, to which claim or incident."""
+    from nkwatch.review.audit import entries
+
+    with store_or_fail(db).session() as s:
+        rows = entries(s, target_id=target, limit=limit)
+        t = Table("seq", "at", "actor", "action", "target", "hash", box=None, header_style="bold")
+        for e in rows:
+            t.add_row(str(e.seq), e.at[:19], escape(e.actor), e.action, e.target_id[:16], e.hash[:12])
+    out.print(t)
+
+
+@audit_app.command("verify")
+def audit_verify(anchor: Annotated[str | None, typer.Option(help="SEQ:HASH printed by an earlier verify; "
+                                                             "detects entries deleted from the end.")] = None,
+                 db: DbOption = None) -> None:  # fmt: skip
+    """Check the hash chain: any edited, deleted or reordered entry is reported, and the exit status is 1."""
+    from nkwatch.review.audit import head, verify
+
+    parsed = None
+    if anchor:
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            fail("--anchor is SEQ:HASH, as printed by `nkwatch audit verify`")
+        parsed = (int(seq), digest)
+    with store_or_fail(db).session() as s:
+        result = verify(s, anchor=parsed)
+        seq, digest = head(s)
+    for p in result.problems:
+        out.print(f"[red]problem:[/] {escape(p)}")
+    if not result.ok:
+        raise typer.Exit(1)
+    out.print(f"[green]audit log intact[/]: {result.checked} entries; anchor {seq}:{digest}")

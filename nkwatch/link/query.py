@@ -1,0 +1,116 @@
+"""Reading incidents: filtered lists, one incident in detail, and the export line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from nkwatch.extract.gazetteer import gazetteer
+from nkwatch.link.copies import independence_groups
+from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source
+
+
+@dataclass
+class IncidentFilter:
+    act: str | None = None
+    category: str | None = None
+    year: int | None = None
+    place: str | None = None  # the place or any place inside it
+    kind: str | None = None
+    min_confidence: float = 0.0
+    status: str | None = None
+
+    def apply(self, q: Select) -> Select:
+        if self.act:
+            q = q.where(Incident.act == self.act)
+        if self.category:
+            q = q.where(Incident.category == self.category)
+        if self.year is not None:
+            q = q.where(Incident.year == self.year)
+        if self.kind:
+            q = q.where(Incident.kind == self.kind)
+        if self.status:
+            q = q.where(Incident.status == self.status)
+        if self.min_confidence:
+            q = q.where(Incident.confidence >= self.min_confidence)
+        if self.place:
+            g = gazetteer()
+            inside = [p for p in g.places if self.place in g.ancestors(p)] or [self.place]
+            q = q.where(Incident.place_id.in_(inside))
+        return q
+
+
+def list_incidents(s: Session, flt: IncidentFilter, *, limit: int | None = 50) -> tuple[list[Incident], int]:
+    q = flt.apply(select(Incident)).order_by(Incident.confidence.desc(), Incident.id)
+    total = s.scalar(flt.apply(select(func.count()).select_from(Incident))) or 0
+    return list(s.scalars(q.limit(limit) if limit else q)), total
+
+
+def get_incident(s: Session, ident: str) -> Incident:
+    ident = ident.strip()
+    rows = s.scalars(select(Incident).where(Incident.id.startswith(ident)).limit(2)).all()
+    if not rows:
+        raise LookupError(f"no incident with id {ident!r}")
+    if len(rows) > 1:
+        raise LookupError(f"id {ident!r} matches several incidents: give more characters")
+    return rows[0]
+
+
+def _claims(s: Session, iid: str) -> list[Claim]:
+    return list(s.scalars(select(Claim).where(Claim.incident_id == iid).order_by(Claim.source_id, Claim.span_start)))
+
+
+def _sources(s: Session, ids: set[str]) -> list[Source]:
+    return list(s.scalars(select(Source).where(Source.id.in_(ids)).order_by(Source.published_at, Source.id)))
+
+
+def incident_export(s: Session, inc: Incident) -> dict[str, Any]:
+    """One line of `export incidents`: id, claim_ids, merged fields, sources, independent_sources, confidence."""
+    claims = _claims(s, inc.id)
+    srcs = _sources(s, {c.source_id for c in claims})
+    groups = independence_groups([(x.id, x.derived_from, x.derivation) for x in srcs])
+    independent: dict[str, str] = {}
+    for x in srcs:  # the earliest source of each independent group stands for it
+        independent.setdefault(groups.get(x.id, x.id), x.id)
+    facts = inc.fields or {}
+    return {
+        "id": inc.id, "kind": inc.kind, "act": inc.act, "indicator": inc.indicator, "category": inc.category,
+        "claim_ids": [c.id for c in claims],
+        "when": (facts.get("when") or {}).get("value"), "where": (facts.get("where") or {}).get("value"),
+        "perpetrator": (facts.get("perpetrator") or {}).get("value"),
+        "victims": facts.get("victims"), "grounds": (facts.get("grounds") or {}).get("value"),
+        "punishment": (facts.get("punishment") or {}).get("value"), "law": (facts.get("law") or {}).get("value"),
+        "value_min": inc.value_min, "value_max": inc.value_max,
+        "when_start": inc.when_start, "when_end": inc.when_end, "when_precision": inc.when_precision,
+        "place_id": inc.place_id, "perpetrator_id": inc.perpetrator_id, "victim_group": inc.victim_group,
+        "count_min": inc.count_min, "count_max": inc.count_max, "n_claims": inc.n_claims,
+        "n_sources": inc.n_sources, "n_independent": inc.n_independent,
+        "sources": [x.id for x in srcs], "independent_sources": sorted(independent.values()),
+        "confidence": inc.confidence, "confidence_breakdown": inc.confidence_breakdown, "status": inc.status,
+    }  # fmt: skip
+
+
+def incident_detail(s: Session, inc: Incident) -> dict[str, Any]:
+    """Everything the `incident` command and the web page show."""
+    claims = _claims(s, inc.id)
+    srcs = _sources(s, {c.source_id for c in claims})
+    facts = {k: (inc.fields or {}).get(k) for k in ("when", "where", "perpetrator", "victims", "grounds",
+                                                     "punishment", "law")}  # fmt: skip
+    proposals = []
+    for p in s.scalars(select(DuplicateProposal).where(or_(DuplicateProposal.incident_a == inc.id,
+                                                            DuplicateProposal.incident_b == inc.id),
+                                                        DuplicateProposal.status == "open")):  # fmt: skip
+        other = p.incident_b if p.incident_a == inc.id else p.incident_a
+        proposals.append({"other": other, "conflict": p.conflict, "values": (p.detail or {}).get("values")})
+    return {
+        "id": inc.id, "kind": inc.kind, "act": inc.act, "indicator": inc.indicator, "status": inc.status,
+        "confidence": inc.confidence, "confidence_breakdown": inc.confidence_breakdown, "facts": facts,
+        "n_sources": inc.n_sources, "n_independent": inc.n_independent,
+        "sources": [{"id": x.id, "title": x.title, "publisher": x.publisher, "published_at": x.published_at,
+                     "reliability": x.reliability, "derived_from": x.derived_from, "derivation": x.derivation}
+                    for x in srcs],
+        "claims": [c.to_dict() for c in claims], "proposals": proposals,
+    }  # fmt: skip
