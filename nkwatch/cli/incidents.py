@@ -101,7 +101,8 @@ def incident_cmd(
     if d["proposals"]:
         out.rule("possible duplicates (one hard field differs)")
         for p in d["proposals"]:
-            out.print(f"  {p['other']}  differs on {p['conflict']}: {escape(json.dumps(p['values'], ensure_ascii=False))}")
+            values = escape(json.dumps(p["values"], ensure_ascii=False))
+            out.print(f"  {p['other']}  differs on {p['conflict']}: {values}")
 
 
 INCIDENT_CSV = ["id", "kind", "act", "indicator", "category", "when_start", "when_end", "when_precision", "place_id",

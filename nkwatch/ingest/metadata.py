@@ -96,9 +96,9 @@ def detect_language(text: str) -> str | None:
     if not sample.strip():
         return None
     words = sample.split()
-    if sum(c.isascii() for c in sample) > 0.95 * len(sample) and len(words) >= 40:
-        if len(_ENGLISH.findall(sample.lower())) > 0.15 * len(words):
-            return "en"
+    mostly_ascii = sum(c.isascii() for c in sample) > 0.95 * len(sample)
+    if mostly_ascii and len(words) >= 40 and len(_ENGLISH.findall(sample.lower())) > 0.15 * len(words):
+        return "en"
     import py3langid
 
     lang, _score = py3langid.classify(sample)
