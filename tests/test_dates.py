@@ -107,7 +107,9 @@ CASES = [
     ("in the past decade", REF, [("in the past decade", "2016", "2026", "decade", "at", True)]),
     ("over the past five years", REF, [("over the past five years", "2021", "2026", "year", "at", True)]),
     ("on Tuesday", REF, [("on Tuesday", "2026-01-13", "2026-01-13", "day", "at", True)]),
-    ("on Thursday", REF, [("on Thursday", "2026-01-08", "2026-01-08", "day", "at", True)]),
+    # A weekday names the reference day itself when they fall together (REF is a Thursday): news is dated the day
+    ("on Thursday", REF, [("on Thursday", "2026-01-15", "2026-01-15", "day", "at", True)]),
+    ("last Thursday", REF, [("last Thursday", "2026-01-08", "2026-01-08", "day", "at", True)]),
     ("2024-04", REF, [("2024-04", "2024-04", "2024-04", "month", "at", False)]),
     # what is not a date
     ("2,000 people", REF, []),

@@ -19,10 +19,10 @@ import tempfile
 from itertools import combinations
 from pathlib import Path
 
-from nkwatch.link.copies import detect_copies
 from sqlalchemy import select
 
 from nkwatch.ingest.pipeline import ingest_paths
+from nkwatch.link.copies import detect_copies
 from nkwatch.link.run import link
 from nkwatch.store.db import open_store
 from nkwatch.store.models import Claim, Source
@@ -52,7 +52,9 @@ def main() -> int:
             best = None
             for c in claims_by_src.get(src.id, []) if i >= 0 else []:
                 ov = max(0, min(c.span_end, i + len(g["quote"])) - max(c.span_start, i)) / len(g["quote"])
-                key = (c.act == g["act"], ov)
+                # A sentence listing several occurrences gives one claim per occurrence: match on the date too.
+                when_ok = bool(g.get("when")) and str((c.when or {}).get("start") or "").startswith(g["when"][:7])
+                key = (c.act == g["act"], when_ok, ov)
                 if ov > 0.25 and (best is None or key > best[0]):
                     best = (key, c)
             matched.append((g, best[1] if best else None))

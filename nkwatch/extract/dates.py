@@ -272,7 +272,11 @@ def _resolve(g: dict[str, str | None], kind: str, ref: dt.date | None) -> _Point
             y = ref.year if mo <= ref.month else ref.year - 1
         return _ym(y, mo), _ym(y, mo), "month", True, mo, None
     if kind == "weekday":
-        back = (ref.weekday() - _WEEKDAYS[g["wd"].lower()]) % 7 or 7  # type: ignore[union-attr]
+        # "on Friday" in a story dated a Friday is that day (news is written the day it happens);
+        # "last Friday" is the week before.
+        back = (ref.weekday() - _WEEKDAYS[g["wd"].lower()]) % 7  # type: ignore[union-attr]
+        if g["weekday"].lower().startswith("last") and back == 0:
+            back = 7
         day = ref - dt.timedelta(days=back)
         return day.isoformat(), day.isoformat(), "day", True, None, None
     return None

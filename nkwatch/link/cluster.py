@@ -1,8 +1,8 @@
 """Clustering linked pairs into incidents without ever merging contradictory claims.
 
 Union-find over the linked pairs, strongest first. Each cluster keeps what its members pin down: the
-intersection of their precise (day/month) time intervals, its most specific place, and the person-made
-lock it carries; two clusters are joined only when those stay consistent.
+intersection of their precise time intervals (months), the camp or detention centre it names, and the
+person-made lock it carries; two clusters are joined only when those stay consistent.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ class Clusters:
         self.parent = list(range(n))
         self.t_lo = [int(x) if p else -(10**9) for x, p in zip(r.t_lo, r.t_precise, strict=True)]
         self.t_hi = [int(x) if p else 10**9 for x, p in zip(r.t_hi, r.t_precise, strict=True)]
-        self.path = [tuple(int(v) for v in row if v >= 0) for row in r.place]
+        self.facility = [int(f) for f in r.facility]
         self.lock = list(lock)
         self.cannot = cannot  # pairs of claim indices a person split apart
         self.cannot_members = {i for pair in cannot for i in pair}
@@ -32,10 +32,6 @@ class Clusters:
             i = parent[i]
         return i
 
-    def _paths_agree(self, p: tuple[int, ...], q: tuple[int, ...]) -> bool:
-        # Below the country level the paths must agree; China vs North Korea is not a contradiction.
-        return all(x == y for x, y in zip(p[1:], q[1:], strict=False))
-
     def union(self, a: int, b: int, *, force: bool = False) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
@@ -46,8 +42,9 @@ class Clusters:
             lo, hi = max(self.t_lo[ra], self.t_lo[rb]), min(self.t_hi[ra], self.t_hi[rb])
             if lo > hi:
                 return False  # two different months or days
-            if not self._paths_agree(self.path[ra], self.path[rb]):
-                return False  # two different camps, cities or provinces
+            fa, fb = self.facility[ra], self.facility[rb]
+            if fa >= 0 and fb >= 0 and fa != fb:
+                return False  # two different camps or detention centres
             if self._split_apart(ra, rb):
                 return False
         else:
@@ -57,8 +54,8 @@ class Clusters:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.t_lo[ra], self.t_hi[ra] = lo, hi
-        if len(self.path[rb]) > len(self.path[ra]):
-            self.path[ra] = self.path[rb]
+        if self.facility[ra] < 0:
+            self.facility[ra] = self.facility[rb]
         self.lock[ra] = self.lock[ra] or self.lock[rb]
         ma, mb = self.members.pop(ra, [ra]), self.members.pop(rb, [rb])
         self.members[ra] = ma + mb

@@ -88,18 +88,28 @@ def _score(r: Records, a: np.ndarray, b: np.ndarray, across_years: bool = False)
         when_conflict = event & known & ~overlap & (np.abs(r.t_lo[a] - r.t_lo[b]) <= 2 * 366)
         far_apart = ~when_conflict
     else:
-        when_conflict = event & known & ~overlap & precise
-        far_apart = event & known & ~overlap & ~precise  # different years at year precision: never the same
-    score += np.where(overlap | pattern, w["time_overlap"], 0.0)
-    score += np.where(overlap & precise, w["time_precise_match"], 0.0)
+        when_conflict = event & known & ~overlap & precise & ~(r.t_assumed[a] | r.t_assumed[b])
+        far_apart = event & known & ~overlap & ~when_conflict  # years apart, or outside the assumed weeks
+    statistic = r.kind[a] == 2
+    assumed = r.t_assumed[a] | r.t_assumed[b]
+    # A pattern has no date to disagree on; statistics share a block only with the same indicator and period.
+    score += np.where(pattern, w["same_practice"], 0.0)
+    score += np.where(statistic, w["same_period"], 0.0)
+    # Overlap means little at year precision (many executions in 2013), much at day or month precision.
+    score += np.where(overlap & precise & ~assumed, w["time_precise_match"], 0.0)
+    score += np.where(overlap & ~precise & ~assumed, w["time_overlap"], 0.0)
+    score += np.where(overlap & assumed, w["time_assumed"], 0.0)
+    score += np.where((r.t_day[a] >= 0) & (r.t_day[a] == r.t_day[b]), w["same_day"], 0.0)
 
-    # Place: compatible when the paths agree wherever both are defined; a difference below the country
-    # level (another province, city or camp) is a hard conflict, a country-level one (China / DPRK) is not.
+    # Place: compatible when the paths agree wherever both are defined. Two different camps or detention
+    # centres is a hard conflict; other differences count against a pair but do not forbid it (a mass
+    # repatriation goes through Tumen, Hunchun and Dandong at once, and sources name different ones).
     pa, pb = r.place[a], r.place[b]
     both = (pa >= 0) & (pb >= 0)
     differ = both & (pa != pb)
     compatible = ~differ.any(axis=1)
-    where_conflict = event & differ[:, 1:].any(axis=1)
+    where_conflict = event & (r.facility[a] >= 0) & (r.facility[b] >= 0) & (r.facility[a] != r.facility[b])
+    score += np.where(differ[:, 1:].any(axis=1) & ~where_conflict, w["place_differs"], 0.0)
     placed = both[:, 0]
     specific = compatible & (pa[:, 2] >= 0) & (pb[:, 2] >= 0)
     score += np.where(compatible & placed, w["place_compatible"], 0.0)
@@ -111,12 +121,15 @@ def _score(r: Records, a: np.ndarray, b: np.ndarray, across_years: bool = False)
     near = counted & (r.c_lo[a] <= r.c_hi[b] * f) & (r.c_lo[b] <= r.c_hi[a] * f)
     distant = counted & ((r.c_lo[a] > r.c_hi[b] * far) | (r.c_lo[b] > r.c_hi[a] * far))
     score += np.where(near & event, w["count_compatible"], 0.0)
+    exact = counted & (r.c_lo[a] == r.c_hi[a]) & (r.c_lo[b] == r.c_hi[b]) & (r.c_lo[a] == r.c_lo[b])
+    score += np.where(exact & event, w["same_count"], 0.0)
     score += np.where(distant & event, w["count_far"], 0.0)
 
     # Wording: estimated overlap of the quotes' content words.
     inter = np.bitwise_count(r.sig[a] & r.sig[b]).sum(axis=1)
     union = np.bitwise_count(r.sig[a] | r.sig[b]).sum(axis=1)
     score += w["wording"] * np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    score += np.where((r.name_sig[a] & r.name_sig[b]) != 0, w["shared_name"], 0.0)
     score += np.where(r.src[a] == r.src[b], w["same_source"], 0.0)
 
     conflict = np.full(len(a), 0, np.int8)

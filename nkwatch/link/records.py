@@ -25,11 +25,16 @@ _STOP = frozenset("that with from this have were said been their they which abou
 UNKNOWN = -1
 
 
-def interval(when: dict[str, Any] | None) -> tuple[int, int, bool]:
-    """(first day, last day, precise) of a `when`; (-1, -1, False) when unknown."""
+def interval(when: dict[str, Any] | None, *, month_grain: bool = False) -> tuple[int, int, bool]:
+    """(first day, last day, precise) of a `when`; (-1, -1, False) when unknown.
+
+    With `month_grain`, a day is widened to its month: sources often disagree by a few days on one
+    occurrence (the day it happened, the day it was announced), but two different months are two."""
     if not when or not when.get("start"):
         return UNKNOWN, UNKNOWN, False
     start, end = str(when["start"]), str(when.get("end") or when["start"])
+    if month_grain:
+        start, end = start[:7], end[:7]
     try:
         lo = _first_day(start)
         hi = _last_day(end)
@@ -59,6 +64,28 @@ def place_path(place_id: str | None) -> tuple[str, ...]:
     return tuple(chain)
 
 
+_NAME = re.compile(r"\b[A-Z][a-z]{3,}(?:[-'][A-Za-z]+)?\b")
+# Capitalised words too common in these reports to tell two occurrences apart.
+_COMMON_NAMES = frozenset("""north south korea korean koreans china chinese kim jong the this that these those they
+there their then when what where which while with from after before since during according reports report
+human rights watch united nations state ministry security people government pyongyang seoul beijing
+unification special rapporteur commission inquiry council amnesty international party workers leader regime
+authorities officials sources source news agency radio free asia daily yonhap reuters associated press
+monday tuesday wednesday thursday friday saturday sunday january february march april june july august
+september october november december asian games""".split())
+
+
+def names(quote: str) -> int:
+    """64-bit set of the rarer capitalised words of a quote (people, ships, units): two quotes naming
+    Jang Song Thaek or Otto Warmbier share bits."""
+    bits = 0
+    for w in _NAME.findall(quote):
+        lw = w.lower()
+        if lw not in _COMMON_NAMES:
+            bits |= 1 << (zlib.crc32(lw.encode()) & 63)
+    return bits
+
+
 def signature(quote: str) -> tuple[int, int]:
     """128-bit set-of-words signature: the overlap of two signatures estimates the overlap of their words."""
     lo = hi = 0
@@ -84,25 +111,37 @@ class Records:
     t_lo: np.ndarray
     t_hi: np.ndarray
     t_precise: np.ndarray  # bool
+    t_assumed: np.ndarray  # bool: no date in the claim; the interval is the weeks before publication
+    t_day: np.ndarray  # the exact day for day-precise claims, -1 otherwise
     place: np.ndarray  # (n, 4) int32 place path ids, -1 where undefined
+    facility: np.ndarray  # int32 id of a named camp or detention centre, -1 otherwise
     c_lo: np.ndarray  # victim count or statistic value range, -1 unknown
     c_hi: np.ndarray
     sig: np.ndarray  # (n, 2) uint64
+    name_sig: np.ndarray  # uint64: rarer proper names in the quote
     src: np.ndarray  # int32 source index
     kind: np.ndarray  # int8: 0 event, 1 pattern, 2 statistic
     linkable: np.ndarray  # bool: False for claims that stand alone (a statistic without a period)
     place_names: list[str]
 
 
+def link_kind(c: dict[str, Any]) -> str:
+    """The kind a claim links as. A pattern the coder called one only for want of a date or of counted
+    victims ("China repatriates North Koreans" in a headline) may be an occurrence: it links as an event."""
+    if c["kind"] == "pattern" and str(c.get("rule") or "").startswith("pattern.undated"):
+        return "event"
+    return c["kind"]
+
+
 def block_key(c: dict[str, Any]) -> tuple:
     """What a claim may be compared with: events by act and year, statistics by indicator and period,
     patterns by act, ground and country (a standing practice reported by many sources is one incident)."""
-    kind = c["kind"]
+    kind = link_kind(c)
     if kind == "statistic":
         return ("s", c.get("indicator"), c.get("period"))
     if kind == "event":
         when = c.get("when") or {}
-        year = str(when.get("start") or "")[:4]
+        year = str(when.get("start") or c.get("published_at") or "")[:4]
         return ("e", c.get("act"), year or None)
     path = place_path((c.get("where") or {}).get("place_id"))
     return ("p", c.get("act"), c.get("grounds"), path[0] if path else None)
@@ -120,37 +159,52 @@ def build(claims: list[dict[str, Any]]) -> tuple[Records, dict[tuple, int]]:
     t_lo = np.empty(n, np.int64)
     t_hi = np.empty(n, np.int64)
     t_precise = np.zeros(n, bool)
+    t_assumed = np.zeros(n, bool)
+    t_day = np.full(n, UNKNOWN, np.int64)
     place = np.full((n, 4), UNKNOWN, np.int32)
+    facility = np.full(n, UNKNOWN, np.int32)
     c_lo = np.full(n, -1.0)
     c_hi = np.full(n, -1.0)
     sig = np.zeros((n, 2), np.uint64)
+    name_sig = np.zeros(n, np.uint64)
     src = np.empty(n, np.int32)
     kind = np.empty(n, np.int8)
     linkable = np.ones(n, bool)
     path_cache: dict[str | None, tuple[str, ...]] = {}
     for i, c in enumerate(claims):
         block[i] = blocks.setdefault(block_key(c), len(blocks))
-        t_lo[i], t_hi[i], t_precise[i] = interval(c.get("when"))
+        t_lo[i], t_hi[i], t_precise[i] = interval(c.get("when"), month_grain=True)
+        day = (c.get("when") or {}).get("precision") == "day"
+        t_day[i] = _first_day(str(c["when"]["start"])) if day else UNKNOWN
+        lk = link_kind(c)
+        if t_lo[i] < 0 and lk == "event" and c.get("published_at"):
+            # An undated event in a report is most likely recent news: the 90 days before publication.
+            pub = interval({"start": c["published_at"], "precision": "day"})[1]
+            if pub >= 0:
+                t_lo[i], t_hi[i], t_assumed[i] = pub - 90, pub, True
         pid = (c.get("where") or {}).get("place_id")
         path = path_cache.get(pid)
         if path is None:
             path = path_cache[pid] = place_path(pid)
         for level, p in enumerate(path[:4]):
             place[i, level] = places.setdefault(p, len(places))
+        if pid and gazetteer().places[pid].precision == "facility":
+            facility[i] = places.setdefault(pid, len(places))
         lo, hi = _range(c)
         if lo is not None:
             c_lo[i], c_hi[i] = lo, hi
-            if c["kind"] == "event" and lo > 0:
+            if lk == "event" and lo > 0:
                 key = (c.get("act"), int(np.log2(lo) * 2))  # half-octaves: 60 and 70 meet, 60 and 200 don't
                 count_block[i] = count_blocks.setdefault(key, len(count_blocks))
         sig[i] = signature(c.get("quote") or "")
+        name_sig[i] = names(c.get("quote") or "")
         src[i] = sources.setdefault(c["source_id"], len(sources))
-        kind[i] = KIND_CODE[c["kind"]]
+        kind[i] = KIND_CODE[lk]
         if c["kind"] == "statistic" and not c.get("period"):
             linkable[i] = False
     recs = Records([c["id"] for c in claims], [c["source_id"] for c in claims], block, count_block, t_lo, t_hi,
-                   t_precise,
-                   place, c_lo, c_hi, sig, src, kind, linkable, list(places))  # fmt: skip
+                   t_precise, t_assumed, t_day,
+                   place, facility, c_lo, c_hi, sig, name_sig, src, kind, linkable, list(places))  # fmt: skip
     return recs, blocks
 
 

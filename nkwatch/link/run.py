@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from nkwatch.link.cluster import Clusters, cluster
@@ -27,7 +27,7 @@ from nkwatch.store.models import Claim, DuplicateProposal, Incident, LinkConstra
 CLAIM_COLUMNS = (Claim.id, Claim.source_id, Claim.kind, Claim.act, Claim.indicator, Claim.grounds, Claim.when,
                  Claim.where, Claim.perpetrator, Claim.victims, Claim.punishment, Claim.law, Claim.hedged,
                  Claim.value, Claim.value_min, Claim.value_max, Claim.period, Claim.quote, Claim.status,
-                 Claim.incident_id, Claim.link_locked)  # fmt: skip
+                 Claim.incident_id, Claim.link_locked, Claim.rule)  # fmt: skip
 
 
 @dataclass
@@ -49,7 +49,8 @@ def link(store: Store, *, full: bool = False) -> LinkReport:
 
 
 def _rows(s: Session, where) -> list[dict[str, Any]]:  # noqa: ANN001
-    q = select(*CLAIM_COLUMNS).where(Claim.status != "rejected")
+    q = (select(*CLAIM_COLUMNS, Source.published_at).join(Source, Source.id == Claim.source_id)
+         .where(Claim.status != "rejected"))  # fmt: skip
     if where is not None:
         q = q.where(where)
     return [dict(r._mapping) for r in s.execute(q.order_by(Claim.id))]
@@ -116,8 +117,9 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool) -
     changed = [{"cid": claims[i]["id"], "iid": ids[root]} for root, members in groups.items() for i in members
                if claims[i]["incident_id"] != ids[root]]  # fmt: skip
     if changed:
-        s.execute(update(Claim).where(Claim.id == _bind("cid")).values(incident_id=_bind("iid")).execution_options(
-            synchronize_session=False), changed)  # fmt: skip
+        t = Claim.__table__  # Core executemany: one statement for all the moves
+        s.connection().execute(t.update().where(t.c.id == bindparam("cid")).values(incident_id=bindparam("iid")),
+                               changed)  # fmt: skip
     report.assigned = len(changed)
     touched = set(ids.values()) if full else {ids[root] for root, m in groups.items()
                                               if any(claims[i]["id"] in new for i in m) or
@@ -149,12 +151,6 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool) -
     report.removed = len(gone)
     report.proposals = _propose(s, r, clusters, ids, claims, pairs, only)
     return report
-
-
-def _bind(name: str):  # noqa: ANN202
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
 
 
 def _sources(s: Session, ids: set[str]) -> dict[str, SourceInfo]:

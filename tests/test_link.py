@@ -1,0 +1,113 @@
+"""Linking claims into incidents, on SQLite and PostgreSQL, with claims built directly (not by the coder)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from nkwatch.link.run import link
+from nkwatch.store.models import Claim, DuplicateProposal, Incident
+
+from .factory import add_claim, add_source
+
+OCT = "On 9 October 2023 China forcibly repatriated more than 500 North Koreans from Tumen and Hunchun."
+
+
+def incident_of(store, cid: str) -> str | None:
+    with store.session() as s:
+        return s.get(Claim, cid).incident_id
+
+
+def test_same_occurrence_from_several_sources_is_one_incident(store):
+    a = add_source(store, "rfa", OCT, reliability="B")
+    b = add_source(store, "yonhap", "Some 600 North Koreans were repatriated from China in October 2023, "
+                                    "activists said.", reliability="A")  # fmt: skip
+    c = add_source(store, "copy", OCT + " Source: RFA", reliability="D", derived_from=a)
+    ca = add_claim(store, a, OCT, when="2023-10-09", precision="day", place="cn-tumen", count=500)
+    cb = add_claim(store, b, "Some 600 North Koreans were repatriated from China in October 2023", when="2023-10",
+                   place="cn", count=600)  # fmt: skip
+    cc = add_claim(store, c, OCT, when="2023-10-09", precision="day", place="cn-tumen", count=500)
+    report = link(store)
+    assert report.incidents == 1
+    iid = incident_of(store, ca)
+    assert iid and iid == incident_of(store, cb) == incident_of(store, cc)
+    with store.session() as s:
+        inc = s.get(Incident, iid)
+        assert (inc.n_sources, inc.n_independent) == (3, 2)  # the copy does not corroborate
+        assert (inc.count_min, inc.count_max) == (500, 600)
+        assert inc.when_start == "2023-10-09" and inc.place_id == "cn-tumen"
+        assert inc.confidence_breakdown["independent_sources"] == 2
+        reported = {r["source_id"] for r in inc.fields["victims"]["reported"]}
+        assert reported == {a, b, c}  # who said what stays visible
+
+
+def test_contradictory_claims_are_never_merged(store):
+    a = add_source(store, "a", "China sent back 40 North Koreans in September 2023.")
+    b = add_source(store, "b", "China sent back 40 North Koreans in August 2023.")
+    c = add_source(store, "c", "Prisoners were executed at Camp 15 in 2022.")
+    d = add_source(store, "d", "Prisoners were executed at Camp 16 in 2022.")
+    x = add_claim(store, a, "China sent back 40 North Koreans in September 2023", when="2023-09", count=40)
+    y = add_claim(store, b, "China sent back 40 North Koreans in August 2023", when="2023-08", count=40)
+    z = add_claim(store, c, "Prisoners were executed at Camp 15 in 2022", act="execution", when="2022",
+                  precision="year", place="camp-15", perpetrator="mss")  # fmt: skip
+    w = add_claim(store, d, "Prisoners were executed at Camp 16 in 2022", act="execution", when="2022",
+                  precision="year", place="camp-16", perpetrator="mss")  # fmt: skip
+    link(store)
+    assert incident_of(store, x) != incident_of(store, y)  # two different months
+    assert incident_of(store, z) != incident_of(store, w)  # two different camps
+    with store.session() as s:  # each pair agrees on all but one hard field: shown to reviewers
+        conflicts = sorted(p.conflict for p in s.scalars(select(DuplicateProposal)))
+    assert conflicts == ["when", "where"]
+
+
+def test_same_count_dated_a_year_apart_is_proposed_not_merged(store):
+    seed = add_source(store, "seed", "In April 2025, China reportedly sent 60 people back.", published="2026-01-15")
+    hrw = add_source(store, "hrw", "China forcibly returned 60 North Korean refugees on April 26, 2024.")
+    s1 = add_claim(store, seed, "In April 2025, China reportedly sent 60 people back.", when="2025-04", count=60,
+                   place="cn", hedged=True)  # fmt: skip
+    s2 = add_claim(store, hrw, "China forcibly returned 60 North Korean refugees on April 26, 2024.",
+                   when="2024-04-26", precision="day", count=60, place="cn")  # fmt: skip
+    link(store)
+    assert incident_of(store, s1) != incident_of(store, s2)
+    with store.session() as s:
+        (p,) = s.scalars(select(DuplicateProposal)).all()
+        assert p.conflict == "when" and {p.incident_a, p.incident_b} == {incident_of(store, s1),
+                                                                          incident_of(store, s2)}  # fmt: skip
+
+
+def test_incremental_links_only_new_claims_and_full_rerun_is_stable(store):
+    a = add_source(store, "rfa", OCT)
+    ca = add_claim(store, a, OCT, when="2023-10-09", precision="day", place="cn-tumen", count=500)
+    other = add_source(store, "x", "Three men were executed in Hyesan in March 2024.")
+    cx = add_claim(store, other, "Three men were executed in Hyesan in March 2024", act="execution",
+                   when="2024-03", place="kp-hyesan", count=3, perpetrator="dprk_state")  # fmt: skip
+    link(store)
+    first = incident_of(store, ca)
+    b = add_source(store, "kh", "China repatriated about 600 North Koreans on October 9, 2023.")
+    cb = add_claim(store, b, "China repatriated about 600 North Koreans on October 9, 2023.", when="2023-10-09",
+                   precision="day", count=600, place="cn")  # fmt: skip
+    report = link(store)
+    assert report.assigned == 1 and incident_of(store, cb) == first  # only the new claim moved
+    assert incident_of(store, ca) == first  # the stored incident kept its id
+    assert link(store).claims == 0  # nothing new: nothing to do
+    with store.session() as s:
+        before = sorted((c.id, c.incident_id) for c in s.scalars(select(Claim)))
+    link(store, full=True)
+    link(store, full=True)
+    with store.session() as s:
+        after = sorted((c.id, c.incident_id) for c in s.scalars(select(Claim)))
+    assert after == before and incident_of(store, cx) != first
+
+
+def test_statistics_of_one_indicator_and_period_link_with_their_range(store):
+    a = add_source(store, "mou", "The ministry said 236 defectors arrived in 2024.")
+    b = add_source(store, "news", "Some 240 North Korean defectors reached the South last year.", published="2025-01")
+    x = add_claim(store, a, "236 defectors arrived in 2024", kind="statistic", indicator="defector_arrivals",
+                  value=236, unit="people_per_year", period="2024")  # fmt: skip
+    y = add_claim(store, b, "Some 240 North Korean defectors reached the South last year", kind="statistic",
+                  indicator="defector_arrivals", value=240, unit="people_per_year", period="2024")  # fmt: skip
+    link(store)
+    iid = incident_of(store, x)
+    assert iid == incident_of(store, y)
+    with store.session() as s:
+        inc = s.get(Incident, iid)
+        assert (inc.kind, inc.value_min, inc.value_max) == ("statistic", 236, 240)
