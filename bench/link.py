@@ -23,10 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CAPTURED = datetime(2026, 1, 1, tzinfo=UTC)
 ACTS = {"forced_repatriation": 14, "detention": 14, "execution": 10, "torture": 10, "sentence": 10, "arrest": 9,
         "surveillance": 7, "forced_labour": 6, "sexual_violence": 5, "border_killing": 4, "information_control": 4,
         "enforced_disappearance": 3, "food_deprivation": 2, "abduction": 1, "collective_punishment": 1}  # fmt: skip
@@ -74,7 +75,7 @@ def generate(db: str, n: int, seed: int, *, new: bool = False) -> int:
             sid = hashlib.sha256(f"src-{tag}-{k}".encode()).hexdigest()
             sources.append({"id": sid, "kind": "news", "text": "", "format": "text", "size_bytes": 0,
                             "reliability": rng.choice("ABCDF"), "published_at": day.isoformat(),
-                            "captured_at": "2026-01-01 00:00:00"})  # fmt: skip
+                            "captured_at": CAPTURED})  # fmt: skip
             for j in range(rng.choice([1, 1, 2, 3])):
                 precision = rng.choice(["day", "month", "month", "year"])
                 iso = {"day": day.isoformat(), "month": day.isoformat()[:7], "year": str(year)}[precision]
@@ -82,7 +83,9 @@ def generate(db: str, n: int, seed: int, *, new: bool = False) -> int:
                      "span_start": 0, "span_end": 1, "quote": rng.choice(pool), "kind": kind,
                      "hedged": rng.random() < 0.15,
                      "status": "machine", "rule": "bench", "extractor_version": "bench",
-                     "created_at": "2026-01-01 00:00:00", "link_locked": False}  # fmt: skip
+                     "created_at": CAPTURED, "link_locked": False, "act": None, "indicator": None,
+                     "value": None, "period": None, "unit": None, "year": None, "place_id": None, "when": None,
+                     "where": None, "perpetrator": None, "victims": None}  # fmt: skip
                 if kind == "statistic":
                     c.update(indicator=indicator, value=float(count * 10), period=str(year), unit="people")
                 else:

@@ -20,10 +20,11 @@ from nkwatch.link.cluster import Clusters, cluster
 from nkwatch.link.compare import CONFLICT_NAMES, Pairs, candidates
 from nkwatch.link.copies import independence_groups
 from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
-from nkwatch.link.records import build
+from nkwatch.link.records import build, link_kind
 from nkwatch.store.db import Store
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, LinkConstraint, Source, utcnow
 
+PRACTICE_SAMPLE = 20  # stored claims of a practice an incremental run compares new pattern claims with
 CLAIM_COLUMNS = (Claim.id, Claim.source_id, Claim.kind, Claim.act, Claim.indicator, Claim.grounds, Claim.when,
                  Claim.where, Claim.perpetrator, Claim.victims, Claim.punishment, Claim.law, Claim.hedged,
                  Claim.value, Claim.value_min, Claim.value_max, Claim.period, Claim.quote, Claim.status,
@@ -40,43 +41,97 @@ class LinkReport:
 
 
 def link(store: Store, *, full: bool = False) -> LinkReport:
-    """Link new claims (or, with full=True, all claims) into incidents, in one transaction."""
+    """Link new claims (or, with full=True, all claims) into incidents, in one transaction.
+
+    A full run goes act by act (and indicator by indicator): claims of different acts never share an
+    incident, so memory stays at the size of the largest act, not of the whole store."""
     with store.session() as s:
-        claims, new = _load(s, full)
-        if not claims or (not full and not new):
-            return LinkReport(claims=len(claims))
-        return _link(s, claims, new, full)
+        if not full:
+            claims, new = _load(s, full=False)
+            if not new:
+                return LinkReport(claims=len(claims))
+            return _link(s, claims, new, full=False, taken=set())
+        total = LinkReport()
+        taken: set[str] = set()
+        kept: set[str] = set()
+        for where in _partitions(s):
+            claims = _rows(s, where)
+            if not claims:
+                continue
+            r = _link(s, claims, {c["id"] for c in claims}, full=True, taken=taken)
+            kept |= taken
+            for k in ("claims", "assigned", "incidents", "removed", "proposals"):
+                setattr(total, k, getattr(total, k) + getattr(r, k))
+        stale = set(s.scalars(select(Incident.id))) - kept
+        if stale:
+            _delete_incidents(s, stale)
+        total.removed += len(stale)
+        return total
 
 
-def _rows(s: Session, where) -> list[dict[str, Any]]:  # noqa: ANN001
+def _partitions(s: Session) -> list:  # noqa: ANN202 - SQL conditions
+    """Conditions that split the claims into groups that can never share an incident: one act, or one
+    indicator."""
+    acts = s.scalars(select(Claim.act).where(Claim.kind != "statistic").distinct()).all()
+    indicators = s.scalars(select(Claim.indicator).where(Claim.kind == "statistic").distinct()).all()
+    out = [and_(Claim.kind != "statistic", Claim.act == a if a else Claim.act.is_(None)) for a in sorted(
+        acts, key=str)]  # fmt: skip
+    out += [and_(Claim.kind == "statistic", Claim.indicator == i if i else Claim.indicator.is_(None))
+            for i in sorted(indicators, key=str)]  # fmt: skip
+    return out
+
+
+def _delete_incidents(s: Session, ids: set[str]) -> None:
+    ids_list = list(ids)
+    for i in range(0, len(ids_list), 5000):
+        chunk = ids_list[i:i + 5000]
+        s.execute(delete(Incident).where(Incident.id.in_(chunk)))
+        s.execute(delete(DuplicateProposal).where(DuplicateProposal.incident_a.in_(chunk) |
+                                                  DuplicateProposal.incident_b.in_(chunk)))  # fmt: skip
+
+
+def _rows(s: Session, where, limit: int | None = None) -> list[dict[str, Any]]:  # noqa: ANN001
     q = (select(*CLAIM_COLUMNS, Source.published_at).join(Source, Source.id == Claim.source_id)
          .where(Claim.status != "rejected"))  # fmt: skip
     if where is not None:
         q = q.where(where)
-    return [dict(r._mapping) for r in s.execute(q.order_by(Claim.id))]
+    q = q.order_by(Claim.id)
+    return [dict(r._mapping) for r in s.execute(q.limit(limit) if limit else q)]
 
 
 def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
-    if full:
-        rows = _rows(s, None)
-        return rows, {r["id"] for r in rows}
     new = _rows(s, Claim.incident_id.is_(None))
     if not new:
         return [], set()
-    # The stored claims of the new claims' blocks (events: act and year; patterns: act; statistics:
-    # indicator and period), and, for the cross-year duplicate check, counted events of the same acts.
+    # The stored claims that may share an incident with the new ones: events of the same act in the same
+    # month (or dated only to that year), a sample of the same practice (a pattern incident has many
+    # claims; a few are enough to join it), statistics of the same indicator and period. Proposals across
+    # years are made by full runs only.
     conds = []
-    event_keys = {(c["act"], _year(c)) for c in new if c["kind"] == "event"}
-    for act, year in event_keys:
-        conds.append(and_(Claim.kind == "event", Claim.act == act,
-                          Claim.year.between(year - 2, year + 2) if year else Claim.year.is_(None)))  # fmt: skip
-    pattern_acts = {c["act"] for c in new if c["kind"] == "pattern"}
-    if pattern_acts:
-        conds.append(and_(Claim.kind == "pattern", Claim.act.in_(pattern_acts)))
-    for ind, period in {(c["indicator"], c["period"]) for c in new if c["kind"] == "statistic" and c["period"]}:
-        conds.append(and_(Claim.kind == "statistic", Claim.indicator == ind, Claim.period == period))
+    for act, year, month in sorted({(c["act"], _year(c), _month(c)) for c in new if link_kind(c) == "event"},
+                                   key=str):  # fmt: skip
+        if year is None:
+            continue
+        same = and_(Claim.kind == "event", Claim.act == act, Claim.year == year)
+        if month:
+            start = Claim.when["start"].as_string()
+            same = and_(same, or_(start.startswith(month), Claim.when["precision"].as_string() == "year"))
+        conds.append(same)
     stored = _rows(s, and_(Claim.incident_id.is_not(None), or_(*conds))) if conds else []
+    for act, grounds in sorted({(c["act"], c["grounds"]) for c in new if link_kind(c) == "pattern"}, key=str):
+        q = and_(Claim.incident_id.is_not(None), Claim.kind == "pattern", Claim.act == act,
+                 Claim.grounds == grounds if grounds else Claim.grounds.is_(None))  # fmt: skip
+        stored += _rows(s, q, limit=PRACTICE_SAMPLE)
+    for ind, period in sorted({(c["indicator"], c["period"]) for c in new if c["kind"] == "statistic"
+                               and c["period"]}, key=str):  # fmt: skip
+        stored += _rows(s, and_(Claim.incident_id.is_not(None), Claim.kind == "statistic",
+                                Claim.indicator == ind, Claim.period == period))  # fmt: skip
     return stored + new, {c["id"] for c in new}
+
+
+def _month(c: dict[str, Any]) -> str | None:
+    w = c.get("when") or {}
+    return str(w["start"])[:7] if w.get("precision") in ("day", "month") and w.get("start") else None
 
 
 def _year(c: dict[str, Any]) -> int | None:
@@ -84,7 +139,7 @@ def _year(c: dict[str, Any]) -> int | None:
     return int(start) if start.isdigit() else None
 
 
-def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool) -> LinkReport:
+def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, taken: set[str]) -> LinkReport:
     claims.sort(key=lambda c: c["id"])
     index = {c["id"]: i for i, c in enumerate(claims)}
     r, _ = build(claims)
@@ -108,10 +163,14 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool) -
     clusters = cluster(r, pairs, lock=lock, must=must, cannot=cannot)
 
     sources = _sources(s, {c["source_id"] for c in claims})
-    existing = {i.id: i for i in s.scalars(select(Incident).where(Incident.id.in_(
-        {c["incident_id"] for c in claims if c["incident_id"]})))}  # fmt: skip
+    existing = {}
+    old_ids = sorted({c["incident_id"] for c in claims if c["incident_id"]})
+    for i in range(0, len(old_ids), 5000):
+        existing.update({r.id: r for r in s.execute(select(Incident.id, Incident.status, Incident.created_at,
+                                                           Incident.sequel_of)
+                                                    .where(Incident.id.in_(old_ids[i:i + 5000])))})  # fmt: skip
     groups = clusters.groups()
-    ids = _assign_ids(groups, claims, lock)
+    ids = _assign_ids(groups, claims, lock, taken)
     report = LinkReport(claims=len(claims))
     now = utcnow()
     changed = [{"cid": claims[i]["id"], "iid": ids[root]} for root, members in groups.items() for i in members
@@ -137,18 +196,16 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool) -
         row.update(created_at=old.created_at if old else now, updated_at=now, sequel_of=old.sequel_of if old else None)
         rows.append(row)
     if rows:
-        s.execute(delete(Incident).where(Incident.id.in_([r["id"] for r in rows])))
+        row_ids = [r["id"] for r in rows]
         for i in range(0, len(rows), 5000):
-            s.execute(insert(Incident), rows[i:i + 5000])
+            s.execute(delete(Incident).where(Incident.id.in_(row_ids[i:i + 5000])))
+        for i in range(0, len(rows), 5000):
+            s.connection().execute(Incident.__table__.insert(), rows[i:i + 5000])
     report.incidents = len(rows)
     gone = set(existing) - set(ids.values())
-    if full:
-        gone |= set(s.scalars(select(Incident.id).where(Incident.id.not_in(list(ids.values())))))
-    if gone:
-        s.execute(delete(Incident).where(Incident.id.in_(list(gone))))
-        s.execute(delete(DuplicateProposal).where(DuplicateProposal.incident_a.in_(list(gone)) |
-                                                  DuplicateProposal.incident_b.in_(list(gone))))  # fmt: skip
-    report.removed = len(gone)
+    if gone and not full:  # a full run removes what no partition kept, once at the end
+        _delete_incidents(s, gone)
+        report.removed = len(gone)
     report.proposals = _propose(s, r, clusters, ids, claims, pairs, only)
     return report
 
@@ -160,11 +217,11 @@ def _sources(s: Session, ids: set[str]) -> dict[str, SourceInfo]:
     return {r.id: SourceInfo(r.id, r.reliability, groups.get(r.id, r.id)) for r in rows}
 
 
-def _assign_ids(groups: dict[int, list[int]], claims: list[dict[str, Any]], lock: list[str | None]) -> dict[int, str]:
+def _assign_ids(groups: dict[int, list[int]], claims: list[dict[str, Any]], lock: list[str | None],
+                taken: set[str]) -> dict[int, str]:  # fmt: skip
     """Keep ids stable: a person's incident keeps its id; otherwise the stored incident most members had;
-    otherwise a new id fixed by the cluster's first claim."""
+    otherwise a new id fixed by the cluster's first claim. `taken` holds ids given out earlier in this run."""
     ids: dict[int, str] = {}
-    taken: set[str] = set()
     # Deterministic order: the biggest clusters choose first, then by their first claim id.
     for root in sorted(groups, key=lambda r: (-len(groups[r]), claims[groups[r][0]]["id"])):
         members = groups[root]
@@ -175,7 +232,13 @@ def _assign_ids(groups: dict[int, list[int]], claims: list[dict[str, Any]], lock
             votes = Counter(claims[i]["incident_id"] for i in members if claims[i]["incident_id"])
             ranked = sorted(votes, key=lambda k: (-votes[k], k))
             choice = next((k for k in ranked if k not in taken), None)
-            choice = choice or incident_id([claims[i]["id"] for i in members])
+            if choice is None:
+                first = min(claims[i]["id"] for i in members)
+                choice = incident_id([first])
+                salt = 0
+                while choice in taken:  # an id another cluster keeps: derive a fresh one, deterministically
+                    salt += 1
+                    choice = incident_id([f"{first}#{salt}"])
         taken.add(choice)
         ids[root] = choice
     return ids
