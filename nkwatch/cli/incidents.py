@@ -55,8 +55,10 @@ def incidents_cmd(
     flt = IncidentFilter(act=act, category=category, year=year, place=place, kind=kind, min_confidence=min_confidence)
     with store_or_fail(db).session() as s:
         rows, total = list_incidents(s, flt, limit=limit)
-        t = Table("id", "kind", "act / indicator", "when", "where", "victims", "src", "ind", "conf", box=None,
-                  header_style="bold")  # fmt: skip
+        t = Table(box=None, header_style="bold")
+        t.add_column("id", no_wrap=True, min_width=16)  # ids are for copying: never cut
+        for name in ("kind", "act / indicator", "when", "where", "victims", "src", "ind", "conf"):
+            t.add_column(name)
         for i in rows:
             victims = "" if i.count_min is None else (f"{i.count_min}" if i.count_min == i.count_max
                                                       else f"{i.count_min}-{i.count_max}")  # fmt: skip

@@ -119,7 +119,10 @@ def claims(
 
     flt = ClaimFilter(act=act, kind=kind, year=year, place=place, source=source, indicator=indicator, status=status)
     with store_or_fail(db).session() as s:
-        t = Table("id", "kind", "act / indicator", "when", "where", "h", "quote", box=None, header_style="bold")
+        t = Table(box=None, header_style="bold")
+        t.add_column("id", no_wrap=True, min_width=10)  # ids are for copying: never cut
+        for name in ("kind", "act / indicator", "when", "where", "h", "quote"):
+            t.add_column(name)
         for c in iter_claims(s, flt, limit=limit):
             t.add_row(c.id[:10], c.kind, c.act or c.indicator or "", (c.when or {}).get("start") or "",
                       (c.where or {}).get("place_id") or "", "?" if c.hedged else "",

@@ -32,12 +32,16 @@ class Pairs:
     b: np.ndarray
     score: np.ndarray  # evidence that a and b report the same occurrence
     conflict: np.ndarray  # NO_CONFLICT, WHEN_CONFLICT or WHERE_CONFLICT (exactly one hard field differs)
+    across_years: bool = False
 
     def linked(self) -> np.ndarray:
+        if self.across_years:
+            return np.zeros(len(self.a), bool)
         return (self.conflict == NO_CONFLICT) & (self.score >= rules()["link_threshold"])
 
     def proposed(self) -> np.ndarray:
-        return (self.conflict != NO_CONFLICT) & (self.score >= rules()["propose_threshold"])
+        key = "propose_across_years_threshold" if self.across_years else "propose_threshold"
+        return (self.conflict != NO_CONFLICT) & (self.score >= rules()[key])
 
 
 def candidates(r: Records, window: int | None = None, only: np.ndarray | None = None,
@@ -64,14 +68,18 @@ def candidates(r: Records, window: int | None = None, only: np.ndarray | None = 
         if not len(a):
             continue
         score, conflict = _score(r, a, b, across_years)
+        if across_years:  # only the very same count makes a year's difference worth a reviewer's look
+            same = (r.c_lo[a] == r.c_hi[a]) & (r.c_lo[b] == r.c_hi[b]) & (r.c_lo[a] == r.c_lo[b])
+            score = np.where(same, score, -np.inf)
         out_a.append(a)
         out_b.append(b)
         out_s.append(score)
         out_c.append(conflict)
     if not out_a:
         empty = np.empty(0, np.int64)
-        return Pairs(empty, empty, np.empty(0), np.empty(0, np.int8))
-    return Pairs(np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_s), np.concatenate(out_c))
+        return Pairs(empty, empty, np.empty(0), np.empty(0, np.int8), across_years)
+    return Pairs(np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_s), np.concatenate(out_c),
+                 across_years)
 
 
 def _score(r: Records, a: np.ndarray, b: np.ndarray, across_years: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -134,6 +134,8 @@ class Claim(Base):
         for name in self.FIELDS:
             out[name] = getattr(self, name)
         out["status"] = self.status
+        if self.incident_id:  # after linking, each claim says which incident it reports
+            out["incident_id"] = self.incident_id
         return out
 
     def set_fields(self, fields: dict[str, Any]) -> None:
