@@ -121,7 +121,8 @@ def timed_link(db: str, full: bool) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--claims", type=int, default=1_000_000)
-    ap.add_argument("--keep", type=Path)
+    ap.add_argument("--keep", type=Path, help="keep the generated store in this folder")
+    ap.add_argument("--reuse", action="store_true", help="link the store already in --keep again")
     ap.add_argument("--step", choices=["full", "incremental"], help=argparse.SUPPRESS)  # a child process
     ap.add_argument("--db", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -131,19 +132,23 @@ def main() -> None:
     work = a.keep or Path(tempfile.mkdtemp(prefix="nkwatch-linkbench-"))
     work.mkdir(parents=True, exist_ok=True)
     db = str(work / "link.db")
-    t = time.perf_counter()
-    n = generate(db, a.claims, seed=1)
-    print(f"generated {n} claims in {time.perf_counter() - t:.0f}s (not timed below)")
+    if a.reuse:
+        print(f"reusing the store in {work}")
+    else:
+        t = time.perf_counter()
+        n = generate(db, a.claims, seed=1)
+        print(f"generated {n} claims in {time.perf_counter() - t:.0f}s (not timed below)", flush=True)
 
     def step(name: str) -> dict:
-        out = subprocess.run([sys.executable, __file__, "--step", name, "--db", db], capture_output=True, text=True,
-                             check=True)  # fmt: skip
+        out = subprocess.run([sys.executable, __file__, "--step", name, "--db", db], capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"{name} link failed:\n{out.stderr[-3000:]}")
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     full = step("full")
     print(f"full link:   {full['seconds']:.1f}s, peak memory {full['peak_rss_mb']} MB; {full['claims']} claims "
           f"into {full['incidents']} incidents, {full['proposals']} possible duplicates")  # fmt: skip
-    generate(db, 1000, seed=2, new=True)
+    generate(db, 1000, seed=2 if not a.reuse else int(time.time()), new=True)
     inc = step("incremental")
     print(f"incremental: {inc['seconds']:.2f}s, peak memory {inc['peak_rss_mb']} MB; {inc['assigned']} claims placed "
           f"({inc['claims']} claims read from their blocks), {inc['incidents']} incidents written")  # fmt: skip

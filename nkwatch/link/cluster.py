@@ -79,13 +79,32 @@ class Clusters:
 
 def cluster(r: Records, pairs: Pairs, *, lock: list[str | None], must: list[tuple[int, int]],
             cannot: set[tuple[int, int]]) -> Clusters:  # fmt: skip
-    """Join person-made links first, then machine links from the strongest down."""
+    """Join person-made links first, then machine links from the strongest down.
+
+    A claim dated to the day or month is an anchor: anchors join freely (their dates guard them). A claim
+    with a vaguer date, or none, joins only its single best partner, so that it can never bridge two
+    occurrences ("executions in 2013" must not chain December's execution to November's)."""
     c = Clusters(r, lock, cannot)
     for a, b in must:
         c.union(a, b, force=True)
     keep = pairs.linked()
     a, b, s = pairs.a[keep], pairs.b[keep], pairs.score[keep]
     order = np.lexsort((np.maximum(a, b), np.minimum(a, b), -s))
-    for i, j in zip(a[order].tolist(), b[order].tolist(), strict=True):
+    a, b, s = a[order], b[order], s[order]
+    anchor = r.t_precise & ~r.t_assumed
+    both = anchor[a] & anchor[b]
+    for i, j in zip(a[both].tolist(), b[both].tolist(), strict=True):
         c.union(i, j)
+    # Vague claims: the best dated partner if there is one, else the best vague one (pairs come strongest
+    # first, so the first seen is the best).
+    best: dict[int, int] = {}
+    best_vague: dict[int, int] = {}
+    for i, j in zip(a[~both].tolist(), b[~both].tolist(), strict=True):
+        for x, y in ((i, j), (j, i)):
+            if not anchor[x]:
+                (best if anchor[y] else best_vague).setdefault(x, y)
+    for x in sorted(best_vague):
+        best.setdefault(x, best_vague[x])
+    for x in sorted(best):
+        c.union(x, best[x])
     return c

@@ -153,8 +153,7 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
     for members in keep_together.values():
         must.extend((members[0], m) for m in members[1:])
     cannot: set[tuple[int, int]] = set()
-    for con in s.scalars(select(LinkConstraint).where(LinkConstraint.claim_a.in_(list(index)) |
-                                                      LinkConstraint.claim_b.in_(list(index)))):  # fmt: skip
+    for con in s.scalars(select(LinkConstraint)):  # people's decisions: few, read them all
         a, b = index.get(con.claim_a), index.get(con.claim_b)
         if a is not None and b is not None:
             (cannot.add((a, b)) if con.kind == "cannot" else must.append((a, b)))
@@ -211,8 +210,11 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
 
 
 def _sources(s: Session, ids: set[str]) -> dict[str, SourceInfo]:
-    rows = s.execute(select(Source.id, Source.reliability, Source.derived_from, Source.derivation)
-                     .where(Source.id.in_(list(ids)))).all()  # fmt: skip
+    wanted = sorted(ids)
+    rows = []
+    for i in range(0, len(wanted), 5000):  # SQLite takes at most 32,766 parameters in one statement
+        rows += s.execute(select(Source.id, Source.reliability, Source.derived_from, Source.derivation)
+                          .where(Source.id.in_(wanted[i:i + 5000]))).all()  # fmt: skip
     groups = independence_groups([(r.id, r.derived_from, r.derivation) for r in rows])
     return {r.id: SourceInfo(r.id, r.reliability, groups.get(r.id, r.id)) for r in rows}
 
