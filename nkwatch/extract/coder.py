@@ -62,6 +62,17 @@ LOCAL_PATTERN_CUES = {"face", "faces", "facing", "can be", "could be", "may be",
 DEFINITE = re.compile(r"\b(?:the|they|them|these|those|he|she|his|her|their)\b")
 DETENTION_PLACES = {"kwanliso", "kyohwaso", "detention_centre"}
 CLAUSE_BREAK = re.compile(r"[.;:!?]|\bbut\b|\bwhile\b|\bwhereas\b")
+# A negation does not reach past a preposition or subordinator: "not informed of the execution".
+NEG_BLOCK = re.compile(r"\b(?:of|for|about|after|before|because|since|despite|although|following)\b")
+# A trigger that is the object of a refusal did not happen: "denied repatriation", "refused the right to return".
+REFUSED_BEFORE = re.compile(r"\b(?:denied|denies|deny|denying|refused|refuses|refusing)(?: (?:the|their|any))?"
+                            r"(?: right (?:to|of))? $")
+VICTIM_NOUN = re.compile(r"\w+(?:ees|tees)")
+# Institution aliases that are also place names, and the prepositions that make them places.
+PLACE_ALIASES = {"china", "beijing", "russia", "moscow", "pyongyang"}
+PLACE_PREP = re.compile(r"\b(?:from|in|into|to|inside|within|across|near|through|via|toward|towards|bordering)\s+$")
+# A trigger used as a noun for the victims: "families of the disappeared", "relatives of the executed".
+VICTIMS_OF = re.compile(r"\b(?:families|family members|relatives|children|wives|parents|mothers) of (?:the|those) $")
 BORDER_ACTS = {"border_killing", "movement_restriction", "surveillance"}
 BORDER = re.compile(r"\bborders?\b|\bcross(?:ing|es)? into\b|\bcross the (?:river|border)\b")
 DPRK_INSTITUTIONS = {"dprk_state", "mss", "mosc", "kpa_border_guard", "group_109", "court", "party"}
@@ -303,6 +314,9 @@ class SentenceCoder:
             asserted = foreground  # "repatriated refugees faced severe punishment": the punishment is asserted
         strong = [h for h in asserted if not h.payload.weak]
         usable = strong if (strong or self.s.heading or not self._weak_supported()) else asserted
+        if strong and not self.s.heading and self._weak_supported():
+            # the camps themselves stay asserted beside what is done in them ("camps ... included forced labour")
+            usable = strong + [h for h in asserted if h.payload.weak and h.payload.act == "detention"]
         acts: dict[str, Hit] = {}
         for h in usable:
             acts.setdefault(h.payload.act, h)
@@ -322,16 +336,19 @@ class SentenceCoder:
 
     def _background(self, h: Hit) -> bool:
         """A trigger describing who the victims are ("repatriated refugees", "women who were detained")."""
-        return bool(BACKGROUND_BEFORE.search(self.norm[max(0, h.begin - 30):h.begin])
+        before = self.norm[max(0, h.begin - 30):h.begin]
+        return bool(BACKGROUND_BEFORE.search(before) or VICTIMS_OF.search(before)
                     or PERSON_AFTER.match(self.norm[h.end:h.end + 30]))
 
     def _out_of_scope(self, h: Hit) -> bool:
         """A trigger under a negation ("never sentenced") or a risk ("where they risk torture") asserts nothing."""
         for cue, reach in ((self.f.negation, 40), (self.f.risk, 140)):
             for c in cue:
-                if c.end <= h.begin and h.begin - c.end <= reach and not CLAUSE_BREAK.search(self.norm[c.end:h.begin]):
+                gap = self.norm[c.end:h.begin]
+                if (c.end <= h.begin and h.begin - c.end <= reach and not CLAUSE_BREAK.search(gap)
+                        and not (reach == 40 and NEG_BLOCK.search(gap))):
                     return True
-        return False
+        return bool(REFUSED_BEFORE.search(self.norm[max(0, h.begin - 40):h.begin]))
 
     def _weak_supported(self) -> bool:
         """A bare noun ("surveillance", "the camps") asserts an act only beside a perpetrator, a specific
@@ -464,6 +481,9 @@ class SentenceCoder:
         past = bool(PAST.search(self.norm))
         if act in PRACTICE_ACTS and not (identified and when):
             return "pattern", "practice-act"
+        if VICTIM_NOUN.fullmatch(self.norm[hit.begin:hit.end]) and not re.search(
+                r"\b(?:the|these|those)\s+$", self.norm[max(0, hit.begin - 8):hit.begin]):
+            return "pattern", "victim-noun"  # "the abductees", "returnees": who the victims are, not an occurrence
         cue = self._pattern_cue(hit)
         if cue:
             return "pattern", f"practice-cue({cue})"
@@ -505,15 +525,29 @@ class SentenceCoder:
             return {"place_id": kp.id, "name": kp.name, "precision": kp.precision, "text": None} if kp else None
         return None
 
+    def _agents(self, act: str) -> list[Hit]:
+        """Institution mentions that may name who acted: a country after a preposition ("returned from China")
+        is a place, and bare "guards" are border guards only at the border."""
+        out = []
+        for h in self.f.institutions:
+            if h.phrase in PLACE_ALIASES and PLACE_PREP.search(self.norm[max(0, h.begin - 12):h.begin]):
+                continue
+            if h.phrase in ("guards", "guard*") and act not in BORDER_ACTS | {"forced_repatriation"} and not (
+                    BORDER.search(self.norm)):
+                continue
+            out.append(h)
+        return out
+
     def _perpetrator(self, act: str, hit: Hit) -> dict[str, Any] | None:
-        by_agent = [h for h in self.f.institutions if self.norm[max(0, h.begin - 3):h.begin] == "by "]
+        agents = self._agents(act)
+        by_agent = [h for h in agents if self.norm[max(0, h.begin - 3):h.begin] == "by "]
         if by_agent:
             pid = by_agent[0].payload
         elif act == "sentence":
             pid = "court"
         else:
-            before = [h for h in self.f.institutions if h.end <= hit.begin and h.payload != "court"]
-            after = [h for h in self.f.institutions if h.begin >= hit.end and h.payload != "court"]
+            before = [h for h in agents if h.end <= hit.begin and h.payload != "court"]
+            after = [h for h in agents if h.begin >= hit.end and h.payload != "court"]
             if before:
                 pid = before[-1].payload
             elif act == "border_killing":

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import and_, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from nkwatch.extract.gazetteer import gazetteer
 from nkwatch.link.cluster import Clusters, cluster
 from nkwatch.link.compare import CONFLICT_NAMES, Pairs, candidates
 from nkwatch.link.copies import independence_groups
@@ -108,14 +109,20 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
     # claims; a few are enough to join it), statistics of the same indicator and period. Proposals across
     # years are made by full runs only.
     conds = []
-    for act, year, month in sorted({(c["act"], _year(c), _month(c)) for c in new if link_kind(c) == "event"},
-                                   key=str):  # fmt: skip
+    g = gazetteer()
+    for act, year, month, place in sorted({(c["act"], _year(c), _month(c), _place(c)) for c in new
+                                           if link_kind(c) == "event"}, key=str):  # fmt: skip
         if year is None:
             continue
         same = and_(Claim.kind == "event", Claim.act == act, Claim.year == year)
         if month:
             start = Claim.when["start"].as_string()
             same = and_(same, or_(start.startswith(month), Claim.when["precision"].as_string() == "year"))
+        if place and place in g.places:
+            # Only places that can be the same: this one, those around it, those inside it, or none.
+            near = {p for p in g.places if place in g.ancestors(p)} | set(g.ancestors(place))
+            same = and_(same, or_(Claim.place_id.in_(sorted(near)), Claim.place_id.is_(None),
+                                  Claim.place_id.in_(("kp", "cn", "border-kp-cn", "border-kp-ru"))))  # fmt: skip
         conds.append(same)
     stored = _rows(s, and_(Claim.incident_id.is_not(None), or_(*conds))) if conds else []
     for act, grounds in sorted({(c["act"], c["grounds"]) for c in new if link_kind(c) == "pattern"}, key=str):
@@ -127,6 +134,10 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
         stored += _rows(s, and_(Claim.incident_id.is_not(None), Claim.kind == "statistic",
                                 Claim.indicator == ind, Claim.period == period))  # fmt: skip
     return stored + new, {c["id"] for c in new}
+
+
+def _place(c: dict[str, Any]) -> str | None:
+    return (c.get("where") or {}).get("place_id")
 
 
 def _month(c: dict[str, Any]) -> str | None:
@@ -262,7 +273,12 @@ def _propose(s: Session, r, clusters: Clusters, ids: dict[int, str], claims: lis
                                    "values": [claims[a][field], claims[b][field]]})  # fmt: skip
     if not found:
         return 0
-    known = {(p.incident_a, p.incident_b) for p in s.scalars(select(DuplicateProposal))}
+    ids_seen = sorted({x for pair in found for x in pair})
+    known: set[tuple[str, str]] = set()
+    for i in range(0, len(ids_seen), 5000):
+        chunk = ids_seen[i:i + 5000]
+        known |= {(a, b) for a, b in s.execute(select(DuplicateProposal.incident_a, DuplicateProposal.incident_b)
+                                               .where(DuplicateProposal.incident_a.in_(chunk)))}  # fmt: skip
     rows = [{"incident_a": a, "incident_b": b, "conflict": d["field"], "detail": d, "status": "open",
              "created_at": utcnow()} for (a, b), d in sorted(found.items()) if (a, b) not in known]  # fmt: skip
     if rows:
