@@ -68,9 +68,21 @@ NEG_BLOCK = re.compile(r"\b(?:of|for|about|after|before|because|since|despite|al
 REFUSED_BEFORE = re.compile(r"\b(?:denied|denies|deny|denying|refused|refuses|refusing)(?: (?:the|their|any))?"
                             r"(?: right (?:to|of))? $")
 VICTIM_NOUN = re.compile(r"\w+(?:ees|tees)")
+# Who acts: "by the Ministry", "by State officials"; a court only where a trial or a sentence is named.
+BY_AGENT = re.compile(r"\b(?:by|at the hands of)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?$")
+COURT_WORDS = re.compile(r"\b(?:sentenc\w*|convict\w*|trials?|courts?|tribunals?|judges?|prosecut\w*|verdict)\b")
 # Institution aliases that are also place names, and the prepositions that make them places.
 PLACE_ALIASES = {"china", "beijing", "russia", "moscow", "pyongyang"}
-PLACE_PREP = re.compile(r"\b(?:from|in|into|to|inside|within|across|near|through|via|toward|towards|bordering)\s+$")
+PLACE_PREP = re.compile(r"\b(from|in|into|to|inside|within|across|near|through|via|toward|towards|bordering|"
+                        r"enter|entered|entering|cross|crossed|crossing|reach|reached|reaching|leave|left|leaving)\s+$")
+# A count inside "including 13 women and two men" is a subset of the victims, not their number.
+SUBSET_BEFORE = re.compile(r"\b(?:including|among them|of them|of whom|of these)\b[^.;:()]*$")
+# "the camp": a facility named earlier in the passage.
+ANAPHOR = re.compile(r"\b(?:the|this|that) (?:camp|facility|prison)\b")
+# Capitals that often stand for their state, and the prepositions that make them places again.
+METONYMS = {"pyongyang", "beijing", "moscow", "seoul", "tokyo"}
+LOCATIVE = re.compile(r"\b(?:in|at|near|outside|inside|around|from|to|into|of)\s+$")
+HOME_COUNTRY = {"prc_authorities": "cn", "russia_authorities": "ru"}
 # A trigger used as a noun for the victims: "families of the disappeared", "relatives of the executed".
 VICTIMS_OF = re.compile(r"\b(?:families|family members|relatives|children|wives|parents|mothers) of (?:the|those) $")
 BORDER_ACTS = {"border_killing", "movement_restriction", "surveillance"}
@@ -95,6 +107,10 @@ class Context:
     indicator: str | None = None
     indicator_age: int = 99
     age: int = 0
+    victims: dict[str, Any] | None = None  # who the occurrence was done to, with a count
+    where: dict[str, Any] | None = None  # a place below country level named for the occurrence
+    facility: str | None = None  # the last camp or prison named, for "the camp" further on
+    facility_age: int = 99
 
 
 @dataclass
@@ -190,14 +206,19 @@ def extract_claims(
     ctx = Context()
     claims: list[dict[str, Any]] = []
     for s, f in zip(sentences, found, strict=True):
-        if ctx.age > CONTEXT_REACH:
-            ctx = Context(paragraph=s.paragraph)  # an old occurrence no longer frames what follows
+        if ctx.age > CONTEXT_REACH:  # an old occurrence no longer frames what follows
+            ctx = Context(paragraph=s.paragraph, facility=ctx.facility, facility_age=ctx.facility_age)
         ctx.indicator_age += 1
+        ctx.facility_age += 1
         if not (f.acts or f.indicators or f.laws or (ctx.indicator and ctx.indicator_age <= 1)):
             ctx.age += 1
             continue
         coder = SentenceCoder(text[s.begin:s.end], norm[s.begin:s.end], s, f, ref, d, g, ctx)
-        for c in coder.claims():
+        sentence_claims = coder.claims()
+        named = [h.payload for h in f.places if g.places[h.payload].precision == "facility"]
+        if named:
+            ctx.facility, ctx.facility_age = named[-1], 0
+        for c in sentence_claims:
             label = c.get("act") or c.get("indicator")
             if c["kind"] == "statistic":  # several numbers of one indicator may share a sentence
                 label = f"{label}@{c['evidence']['quantity_span'][0]}"
@@ -387,13 +408,25 @@ class SentenceCoder:
             out.append({
                 "kind": "statistic", "act": None, "indicator": ind,
                 "value": q.value, "value_min": q.min, "value_max": q.max, "unit": unit, "period": period,
-                "when": when, "where": None, "perpetrator": None, "victims": None, "punishment": None,
+                "when": when, "where": self._stat_where(q), "perpetrator": None, "victims": None, "punishment": None,
                 "grounds": None, "law": self._law(), "hedged": bool(self.f.hedges),
                 "rule": f"statistic.{cue_from}:{ind}<{q.text}>",
                 "evidence": {"quantity": q.text, "quantity_span": [q.begin, q.stop], "cue": self._cue_text(ind),
                              "cue_from": cue_from},
             })  # fmt: skip
         return out
+
+    def _stat_where(self, q: Quantity) -> dict[str, Any] | None:
+        """A statistic's place only when it counts one facility: the camp named nearest the number, or
+        "the camp" named earlier."""
+        named = [h for h in self.f.places if self.g.places[h.payload].precision == "facility"]
+        if named:
+            h = min(named, key=lambda h: min(abs(h.begin - q.stop), abs(q.begin - h.end)))
+            return self.g.places[h.payload].as_where(self.text[h.begin:h.end])
+        m = ANAPHOR.search(self.norm)
+        if m and self.ctx.facility and self.ctx.facility_age <= 8:
+            return self.g.places[self.ctx.facility].as_where(self.text[m.start():m.end()])
+        return None
 
     def _strong_acts_besides(self, act: str) -> bool:
         return any(not h.payload.weak and h.payload.act != act for h in self.f.acts)
@@ -463,8 +496,20 @@ class SentenceCoder:
                 inherited.append("punishment.type")
         trigger = self.text[hit.begin:hit.end]
         perpetrator = self._perpetrator(act, hit)
+        where = self._where(act, perpetrator["id"])
+        same_occurrence = ("when" in inherited or self.ctx.when is None
+                           or (when or {}).get("start") == self.ctx.when.get("start"))
+        counted = victims and any(victims.get(k) for k in ("count", "count_min", "count_max"))
+        if (kind == "event" and not counted and self.ctx.victims and self.ctx.age <= 3 and same_occurrence
+                and DEFINITE.search(self.norm)):
+            victims = dict(self.ctx.victims)  # "the people were executed": the victims told before
+            inherited.append("victims")
+        if (kind == "event" and self.ctx.where and self.ctx.age <= 3 and same_occurrence and (where is None or (
+                where["precision"] == "country" and not where.get("text")))):
+            where = self.ctx.where  # the place told for this occurrence a sentence or two before
+            inherited.append("where")
         return {
-            "kind": kind, "act": act, "grounds": grounds, "when": when, "where": self._where(act, perpetrator["id"]),
+            "kind": kind, "act": act, "grounds": grounds, "when": when, "where": where,
             "perpetrator": perpetrator, "victims": victims, "punishment": punishment,
             "law": self._law(), "hedged": bool(self.f.hedges), "indicator": None, "value": None,
             "value_min": None, "value_max": None, "unit": None, "period": None,
@@ -511,27 +556,51 @@ class SentenceCoder:
         """The most specific place named; the China border for border practices; else North Korea when
         the state acts and no place is named (a country-wide practice)."""
         best = None
-        if self.f.places:
-            h = min(self.f.places, key=lambda h: (PRECISION_RANK.get(self.g.places[h.payload].precision, 9), h.begin))
+        places = [h for h in self.f.places if self._scene(h, act, perpetrator)]
+        if places:
+            h = min(places, key=lambda h: (PRECISION_RANK.get(self.g.places[h.payload].precision, 9), h.begin))
             best = (self.g.places[h.payload], self.text[h.begin:h.end])
         if (best is None or best[0].id in ("kp", "cn")) and act in BORDER_ACTS and BORDER.search(self.norm):
             border = self.g.get("border-kp-cn")
             if border:
                 return border.as_where(BORDER.search(self.norm).group(0))
+        if best is None and ANAPHOR.search(self.norm) and self.ctx.facility and self.ctx.facility_age <= 8:
+            m = ANAPHOR.search(self.norm)
+            return self.g.places[self.ctx.facility].as_where(self.text[m.start():m.end()])
         if best:
             return best[0].as_where(best[1])
-        if perpetrator in DPRK_INSTITUTIONS:
-            kp = self.g.get("kp")
-            return {"place_id": kp.id, "name": kp.name, "precision": kp.precision, "text": None} if kp else None
+        home = "kp" if perpetrator in DPRK_INSTITUTIONS else HOME_COUNTRY.get(perpetrator or "")
+        place = self.g.get(home) if home else None
+        if place:
+            return {"place_id": place.id, "name": place.name, "precision": place.precision, "text": None}
         return None
+
+    def _scene(self, h: Hit, act: str, perpetrator: str | None) -> bool:
+        """Whether a place mention says where the act happened: a capital standing for its state
+        ("Pyongyang is guilty of") does not, nor a country people came from or went to when the state acts
+        at home ("women returned from China were forced to ..."), nor North Korea as the destination of a
+        repatriation."""
+        before = self.norm[max(0, h.begin - 14):h.begin]
+        if h.phrase.lower() in METONYMS and not LOCATIVE.search(before):
+            return False
+        place = self.g.places[h.payload]
+        if place.precision != "country":
+            return True
+        if act == "forced_repatriation":
+            return place.id != "kp"
+        if perpetrator in DPRK_INSTITUTIONS and place.id != "kp":
+            m = PLACE_PREP.search(before)
+            return not (m and m.group(1) not in ("in", "inside", "within", "near"))
+        return True
 
     def _agents(self, act: str) -> list[Hit]:
         """Institution mentions that may name who acted: a country after a preposition ("returned from China")
         is a place, and bare "guards" are border guards only at the border."""
         out = []
         for h in self.f.institutions:
-            if h.phrase in PLACE_ALIASES and PLACE_PREP.search(self.norm[max(0, h.begin - 12):h.begin]):
-                continue
+            prep = PLACE_PREP.search(self.norm[max(0, h.begin - 14):h.begin]) if h.phrase in PLACE_ALIASES else None
+            if prep and not (act in ("arrest", "detention") and prep.group(1) in ("in", "inside", "within")):
+                continue  # "returned from China": a place; but an arrest "in China" is China's
             if h.phrase in ("guards", "guard*") and act not in BORDER_ACTS | {"forced_repatriation"} and not (
                     BORDER.search(self.norm)):
                 continue
@@ -540,10 +609,12 @@ class SentenceCoder:
 
     def _perpetrator(self, act: str, hit: Hit) -> dict[str, Any] | None:
         agents = self._agents(act)
-        by_agent = [h for h in agents if self.norm[max(0, h.begin - 3):h.begin] == "by "]
+        if act == "forced_repatriation":  # the returning state acts; North Korea receives
+            agents = [h for h in agents if h.payload not in DPRK_INSTITUTIONS]
+        by_agent = [h for h in agents if BY_AGENT.search(self.norm[max(0, h.begin - 12):h.begin])]
         if by_agent:
             pid = by_agent[0].payload
-        elif act == "sentence":
+        elif act == "sentence" and COURT_WORDS.search(self.norm):
             pid = "court"
         else:
             before = [h for h in agents if h.end <= hit.begin and h.payload != "court"]
@@ -556,9 +627,27 @@ class SentenceCoder:
                 pid = "prc_authorities" if not after else after[0].payload
             elif after:
                 pid = after[0].payload
+            elif act == "other":
+                pid = "other"  # trafficking: brokers and buyers, not the state
             else:
-                pid = "dprk_state"
+                pid = self._host_state(act) or "dprk_state"
         return {"id": pid, "name": _INSTITUTION_NAMES().get(pid, pid)}
+
+    def _host_state(self, act: str) -> str | None:
+        """An arrest or detention in China or Russia is that state's ("held in a detention centre in Jilin")."""
+        if act not in ("arrest", "detention"):
+            return None
+        for h in self.f.places:
+            if re.search(r"\bfrom\s+$", self.norm[max(0, h.begin - 6):h.begin]):
+                continue
+            chain = self.g.ancestors(h.payload)
+            if "kp" in chain:
+                continue
+            if "cn" in chain:
+                return "prc_authorities"
+            if "ru" in chain:
+                return "russia_authorities"
+        return None
 
     def _victims(self, act: str, hit: Hit) -> dict[str, Any] | None:
         group = None
@@ -566,7 +655,8 @@ class SentenceCoder:
         people = [q for q in self.quantities if q.unit == "people" or (
             q.unit is None and q.value is not None and any(0 <= v.begin - q.stop <= 16 for v in self.f.victims))]
         if people:
-            q = min(people, key=lambda q: abs(q.begin - hit.begin))
+            whole = [q for q in people if not SUBSET_BEFORE.search(self.norm[max(0, q.begin - 30):q.begin])]
+            q = min(whole or people, key=lambda q: abs(q.begin - hit.begin))
             count = _count_fields(q)
         if self.f.victims:
             h = min(self.f.victims, key=lambda h: (abs(h.begin - hit.begin), -(h.end - h.begin), not h.payload[1]))
@@ -608,7 +698,8 @@ class SentenceCoder:
         return {"type": kind, "years": years}
 
     def _grounds(self) -> str | None:
-        return self.f.grounds[0].payload if self.f.grounds else None
+        specific = [h for h in self.f.grounds if h.payload != "other"]  # spec: the first specific ground
+        return (specific or self.f.grounds)[0].payload if self.f.grounds else None
 
     def _law(self) -> str | None:
         return self.f.laws[0].payload if self.f.laws else None
@@ -621,6 +712,11 @@ class SentenceCoder:
             return
         if claim["when"]:
             self.ctx.when = claim["when"]
+        v = claim["victims"]
+        if v and any(v.get(k) for k in ("count", "count_min", "count_max")):
+            self.ctx.victims = v
+        if claim["where"] and claim["where"]["precision"] != "country":
+            self.ctx.where = claim["where"]
         if claim["grounds"]:
             self.ctx.grounds = claim["grounds"]
         if claim["punishment"] and claim["punishment"]["type"]:

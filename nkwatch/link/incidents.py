@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from nkwatch.extract.gazetteer import gazetteer
-from nkwatch.vocab import category_of
+from nkwatch.vocab import category_of, vocab
 
 FORMULA = "0.55*corroboration + 0.45*reliability - 0.25*hedged_share + review_bonus"
+INSTITUTIONS: dict[str, str] = vocab()["institutions"]
 RELIABILITY = {"A": 1.0, "B": 0.8, "C": 0.6, "D": 0.4, "E": 0.2, "F": 0.5}
 PRECISION_ORDER = {"day": 0, "month": 1, "season": 2, "year": 3, "decade": 4}
 
@@ -72,8 +73,15 @@ def merge(claims: list[dict[str, Any]], sources: dict[str, SourceInfo]) -> dict[
     g = gazetteer()
     out: dict[str, Any] = {}
     out["when"] = _pick(claims, sources, "when", lambda c: PRECISION_ORDER.get(c["when"].get("precision"), 9))
-    out["where"] = _pick(claims, sources, "where",
-                         lambda c: -len(g.ancestors(c["where"].get("place_id") or "")))  # fmt: skip
+    for c in claims:  # rebuilt from the indexed ids (see run.CLAIM_COLUMNS)
+        if "where" not in c:
+            p = g.get(c.get("place_id") or "")
+            c["where"] = {"place_id": p.id, "name": p.name, "precision": p.precision,
+                          **({"lat": p.lat, "lon": p.lon} if p.lat is not None else {})} if p else None  # fmt: skip
+        if "perpetrator" not in c:
+            pid = c.get("perpetrator_id")
+            c["perpetrator"] = {"id": pid, "name": INSTITUTIONS.get(pid, pid)} if pid else None
+    out["where"] = _pick(claims, sources, "where", lambda c: -len(g.ancestors(c["where"].get("place_id") or "")))
     specific = [c for c in claims if (c.get("perpetrator") or {}).get("id") not in (None, "dprk_state")]
     out["perpetrator"] = _majority(specific or claims, "perpetrator", lambda v: v.get("id"))
     out["grounds"] = _majority(claims, "grounds", lambda v: v)

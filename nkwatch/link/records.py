@@ -143,7 +143,7 @@ def block_key(c: dict[str, Any]) -> tuple:
         when = c.get("when") or {}
         year = str(when.get("start") or c.get("published_at") or "")[:4]
         return ("e", c.get("act"), year or None)
-    path = place_path((c.get("where") or {}).get("place_id"))
+    path = place_path(c.get("place_id"))
     return ("p", c.get("act"), c.get("grounds"), path[0] if path else None)
 
 
@@ -182,7 +182,7 @@ def build(claims: list[dict[str, Any]]) -> tuple[Records, dict[tuple, int]]:
             pub = interval({"start": c["published_at"], "precision": "day"})[1]
             if pub >= 0:
                 t_lo[i], t_hi[i], t_assumed[i] = pub - 90, pub, True
-        pid = (c.get("where") or {}).get("place_id")
+        pid = c.get("place_id")
         path = path_cache.get(pid)
         if path is None:
             path = path_cache[pid] = place_path(pid)

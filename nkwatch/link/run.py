@@ -26,8 +26,10 @@ from nkwatch.store.db import Store
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, LinkConstraint, Source, utcnow
 
 PRACTICE_SAMPLE = 20  # stored claims of a practice an incremental run compares new pattern claims with
+# `where` and `perpetrator` are read from their indexed copies (place_id, perpetrator_id) and rebuilt from the
+# gazetteer and the vocabulary: decoding a million JSON values is a good part of a full run.
 CLAIM_COLUMNS = (Claim.id, Claim.source_id, Claim.kind, Claim.act, Claim.indicator, Claim.grounds, Claim.when,
-                 Claim.where, Claim.perpetrator, Claim.victims, Claim.punishment, Claim.law, Claim.hedged,
+                 Claim.place_id, Claim.perpetrator_id, Claim.victims, Claim.punishment, Claim.law, Claim.hedged,
                  Claim.value, Claim.value_min, Claim.value_max, Claim.period, Claim.quote, Claim.status,
                  Claim.incident_id, Claim.link_locked, Claim.rule)  # fmt: skip
 
@@ -100,6 +102,10 @@ def _rows(s: Session, where, limit: int | None = None) -> list[dict[str, Any]]: 
     return [dict(r._mapping) for r in s.execute(q.limit(limit) if limit else q)]
 
 
+def _place(c: dict[str, Any]) -> str | None:
+    return c.get("place_id")
+
+
 def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
     new = _rows(s, Claim.incident_id.is_(None))
     if not new:
@@ -134,10 +140,6 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
         stored += _rows(s, and_(Claim.incident_id.is_not(None), Claim.kind == "statistic",
                                 Claim.indicator == ind, Claim.period == period))  # fmt: skip
     return stored + new, {c["id"] for c in new}
-
-
-def _place(c: dict[str, Any]) -> str | None:
-    return (c.get("where") or {}).get("place_id")
 
 
 def _month(c: dict[str, Any]) -> str | None:
