@@ -178,3 +178,9 @@ def test_properties(text: str) -> None:
             assert q.max is None or q.value <= q.max
         last = q.stop
     assert got == _naive(text)
+
+
+def test_contradictory_bounds_keep_the_number():
+    """Found by the property test: "nearly" (an upper bound) and 여 (a lower one) on one number."""
+    (q,) = find_quantities("nearly 270여명")
+    assert (q.value, q.min, q.max, q.approx, q.unit) == (270, None, None, True, "people")

@@ -538,6 +538,10 @@ class SentenceCoder:
             return "event", "dated-past"
         if past and identified:
             return "event", "identified-victims-past"
+        if identified and when and when.get("precision") in ("day", "month"):
+            # A count on a given day or month is one occurrence, whatever the tense ("These incidents
+            # include the return of 500 North Koreans on 9 October 2023").
+            return "event", "dated-count"
         if past and self.ctx.when and self.ctx.age <= 3 and DEFINITE.search(self.norm):
             return "event", "told-in-context"
         return "pattern", "undated"

@@ -372,8 +372,10 @@ def _quantity(text: str, m: re.Match[str]) -> Quantity | None:  # noqa: C901 - o
     elif mod in _MAX_MODS or mod in _NEAR_MODS:
         if value is not None:
             value, vmax = None, value
+        elif vmin is not None and vmax is None:  # "nearly 270여명": an upper and a lower cue; keep the number
+            value, vmax, approx = vmin, None, True
         vmin = None
-        approx = mod in _NEAR_MODS
+        approx = approx or mod in _NEAR_MODS
     elif mod in _APPROX_MODS:
         approx = True
     return Quantity(
