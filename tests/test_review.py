@@ -105,3 +105,21 @@ def test_publish_locks_the_incident(linked):
         assert all(c.link_locked for c in s.scalars(select(Claim).where(Claim.incident_id == iid)))
     with store.session() as s, pytest.raises(ops.ReviewError):
         ops.split(s, iid, [], actor="carol")
+
+
+def test_a_merge_across_two_acts_survives_a_full_relink(store):
+    a = add_source(store, "a", "Police arrested 12 North Koreans in Shenyang in March 2023.")
+    b = add_source(store, "b", "Twelve North Koreans were held in a Shenyang detention centre in March 2023.")
+    ca = add_claim(store, a, "Police arrested 12 North Koreans in Shenyang in March 2023", act="arrest",
+                   when="2023-03", count=12, perpetrator="prc_authorities")  # fmt: skip
+    cb = add_claim(store, b, "Twelve North Koreans were held in a Shenyang detention centre in March 2023",
+                   act="detention", when="2023-03", count=12, perpetrator="prc_authorities")  # fmt: skip
+    link(store)
+    ia, ib = _incident(store, ca), _incident(store, cb)
+    assert ia != ib  # different acts never link by machine
+    with store.session() as s:
+        ops.merge(s, ia, ib, actor="alice")  # an arrest and the detention that follows are one incident
+    link(store, full=True)
+    assert _incident(store, ca) == _incident(store, cb) == ia
+    with store.session() as s:
+        assert s.get(Incident, ia).n_claims == 2

@@ -182,7 +182,11 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
                                                            Incident.sequel_of)
                                                     .where(Incident.id.in_(old_ids[i:i + 5000])))})  # fmt: skip
     groups = clusters.groups()
+    before = set(taken)
     ids = _assign_ids(groups, claims, lock, taken)
+    # A person may have merged claims of two acts into one incident: its id then comes up in two
+    # partitions of a full run. Its row is written once, then recomputed from all its claims at the end.
+    spanning = {ids[r] for r in groups if ids[r] in before}
     report = LinkReport(claims=len(claims))
     now = utcnow()
     changed = [{"cid": claims[i]["id"], "iid": ids[root]} for root, members in groups.items() for i in members
@@ -198,7 +202,7 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
     rows = []
     for root, members in groups.items():
         iid = ids[root]
-        if iid not in touched:
+        if iid not in touched or iid in spanning:
             continue
         members_claims = [claims[i] for i in members]
         old = existing.get(iid)
@@ -219,6 +223,8 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
         _delete_incidents(s, gone)
         report.removed = len(gone)
     report.proposals = _propose(s, r, clusters, ids, claims, pairs, only)
+    if spanning:
+        refresh_incidents(s, spanning)
     return report
 
 
@@ -241,7 +247,7 @@ def _assign_ids(groups: dict[int, list[int]], claims: list[dict[str, Any]], lock
     for root in sorted(groups, key=lambda r: (-len(groups[r]), claims[groups[r][0]]["id"])):
         members = groups[root]
         locked = sorted({lock[i] for i in members if lock[i]})
-        if locked and locked[0] not in taken:
+        if locked:  # a person's incident keeps its id, even across the partitions of a full run
             choice = locked[0]
         else:
             votes = Counter(claims[i]["incident_id"] for i in members if claims[i]["incident_id"])
