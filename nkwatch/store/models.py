@@ -116,6 +116,7 @@ class Claim(Base):
         Index("ix_claims_place", "place_id"),
         Index("ix_claims_indicator", "indicator"),
         Index("ix_claims_incident", "incident_id"),
+        Index("ix_claims_act_year", "act", "year"),
     )
 
     FIELDS = (

@@ -57,6 +57,8 @@ def upgrade() -> None:
     op.add_column("claims", sa.Column("incident_id", sa.String(32)))
     op.add_column("claims", sa.Column("link_locked", sa.Boolean, nullable=False, server_default=sa.false()))
     op.create_index("ix_claims_incident", "claims", ["incident_id"])
+    # Incremental linking looks claims up by act and year (one OR term per block of the new claims).
+    op.create_index("ix_claims_act_year", "claims", ["act", "year"])
 
     op.create_table(
         "link_constraints",
@@ -107,6 +109,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for t in ("audit_log", "claim_revisions", "duplicate_proposals", "link_constraints"):
         op.drop_table(t)
+    op.drop_index("ix_claims_act_year", "claims")
     op.drop_index("ix_claims_incident", "claims")
     with op.batch_alter_table("claims") as b:
         b.drop_column("link_locked")
