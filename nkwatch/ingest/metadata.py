@@ -96,7 +96,7 @@ def detect_language(text: str) -> str | None:
     if not sample.strip():
         return None
     words = sample.split()
-    mostly_ascii = sum(c.isascii() for c in sample) > 0.95 * len(sample)
+    mostly_ascii = len(sample.encode("utf-8")) - len(sample) < 0.1 * len(sample)  # few multi-byte characters
     if mostly_ascii and len(words) >= 40 and len(_ENGLISH.findall(sample.lower())) > 0.15 * len(words):
         return "en"
     import py3langid

@@ -49,12 +49,15 @@ def store_originals(root: Path, items: list[tuple[bytes, str]]) -> None:
     """Keep a batch of originals: write all to temporary files, make them durable with one sync, then
     rename each into place (one sync per batch instead of one fsync per file)."""
     pending: list[tuple[str, Path]] = []
+    made: set[Path] = set()
     try:
         for data, digest in items:
             path = original_path(root, digest)
             if path.exists() or any(p == path for _, p in pending):
                 continue
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
