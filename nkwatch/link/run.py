@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, bindparam, delete, insert, or_, select
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from nkwatch.extract.gazetteer import gazetteer
@@ -93,13 +93,28 @@ def _delete_incidents(s: Session, ids: set[str]) -> None:
                                                   DuplicateProposal.incident_b.in_(chunk)))  # fmt: skip
 
 
-def _rows(s: Session, where, limit: int | None = None) -> list[dict[str, Any]]:  # noqa: ANN001
+def _select(where=None):  # noqa: ANN001, ANN202
     q = (select(*CLAIM_COLUMNS, Source.published_at).join(Source, Source.id == Claim.source_id)
          .where(Claim.status != "rejected"))  # fmt: skip
-    if where is not None:
-        q = q.where(where)
-    q = q.order_by(Claim.id)
-    return [dict(r._mapping) for r in s.execute(q.limit(limit) if limit else q)]
+    return q if where is None else q.where(where)
+
+
+def _rows(s: Session, where, limit: int | None = None) -> list[dict[str, Any]]:  # noqa: ANN001
+    q = _select(where)
+    # A sample (limit) is taken in index order: sorting a whole act's claims by id to keep 20 is the slow part.
+    q = q.limit(limit) if limit else q.order_by(Claim.id)
+    return [dict(r._mapping) for r in s.execute(q)]
+
+
+def _rows_any(s: Session, conds: list) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Rows matching any of `conds`: a UNION ALL of one indexed query each (SQLite does not use the
+    (act, year) index for a long OR of terms), de-duplicated."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(conds), 200):  # SQLite allows 500 terms in one compound select
+        q = union_all(*[_select(c) for c in conds[i:i + 200]])
+        for r in s.execute(q):
+            out.setdefault(r._mapping["id"], dict(r._mapping))
+    return [out[k] for k in sorted(out)]
 
 
 def _place(c: dict[str, Any]) -> str | None:
@@ -130,7 +145,7 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
             same = and_(same, or_(Claim.place_id.in_(sorted(near)), Claim.place_id.is_(None),
                                   Claim.place_id.in_(("kp", "cn", "border-kp-cn", "border-kp-ru"))))  # fmt: skip
         conds.append(same)
-    stored = _rows(s, and_(Claim.incident_id.is_not(None), or_(*conds))) if conds else []
+    stored = _rows_any(s, [and_(Claim.incident_id.is_not(None), c) for c in conds]) if conds else []
     for act, grounds in sorted({(c["act"], c["grounds"]) for c in new if link_kind(c) == "pattern"}, key=str):
         q = and_(Claim.incident_id.is_not(None), Claim.kind == "pattern", Claim.act == act,
                  Claim.grounds == grounds if grounds else Claim.grounds.is_(None))  # fmt: skip
