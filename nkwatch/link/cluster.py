@@ -17,9 +17,10 @@ class Clusters:
     def __init__(self, r: Records, lock: list[str | None], cannot: set[tuple[int, int]]):
         n = len(r.ids)
         self.parent = list(range(n))
-        self.t_lo = [int(x) if p else -(10**9) for x, p in zip(r.t_lo, r.t_precise, strict=True)]
-        self.t_hi = [int(x) if p else 10**9 for x, p in zip(r.t_hi, r.t_precise, strict=True)]
-        self.facility = [int(f) for f in r.facility]
+        # Plain Python lists (tolist): indexing numpy arrays one element at a time is slow.
+        self.t_lo = np.where(r.t_precise, r.t_lo, -(10**9)).tolist()
+        self.t_hi = np.where(r.t_precise, r.t_hi, 10**9).tolist()
+        self.facility = r.facility.tolist()
         self.lock = list(lock)
         self.cannot = cannot  # pairs of claim indices a person split apart
         self.cannot_members = {i for pair in cannot for i in pair}
@@ -95,16 +96,17 @@ def cluster(r: Records, pairs: Pairs, *, lock: list[str | None], must: list[tupl
     both = anchor[a] & anchor[b]
     for i, j in zip(a[both].tolist(), b[both].tolist(), strict=True):
         c.union(i, j)
-    # Vague claims: the best dated partner if there is one, else the best vague one (pairs come strongest
-    # first, so the first seen is the best).
-    best: dict[int, int] = {}
-    best_vague: dict[int, int] = {}
-    for i, j in zip(a[~both].tolist(), b[~both].tolist(), strict=True):
-        for x, y in ((i, j), (j, i)):
-            if not anchor[x]:
-                (best if anchor[y] else best_vague).setdefault(x, y)
-    for x in sorted(best_vague):
-        best.setdefault(x, best_vague[x])
-    for x in sorted(best):
-        c.union(x, best[x])
+    # Vague claims: the best dated partner if there is one, else the best vague one. Pairs are strongest
+    # first; each pair is looked at from both ends, and the first row per vague claim wins.
+    va, vb = a[~both], b[~both]
+    rank = np.arange(len(va))
+    xs = np.concatenate([va[~anchor[va]], vb[~anchor[vb]]])
+    ys = np.concatenate([vb[~anchor[va]], va[~anchor[vb]]])
+    ranks = np.concatenate([rank[~anchor[va]], rank[~anchor[vb]]])
+    order = np.lexsort((ranks, ~anchor[ys], xs))
+    xs, ys = xs[order], ys[order]
+    first = np.ones(len(xs), bool)
+    first[1:] = xs[1:] != xs[:-1]
+    for x, y in zip(xs[first].tolist(), ys[first].tolist(), strict=True):
+        c.union(x, y)
     return c
