@@ -56,12 +56,13 @@ def link(store: Store, *, full: bool = False) -> LinkReport:
             return _link(s, claims, new, full=False, taken=set())
         total = LinkReport()
         taken: set[str] = set()
+        every_source = _all_sources(s)  # read once, not once per act
         kept: set[str] = set()
         for where in _partitions(s):
             claims = _rows(s, where)
             if not claims:
                 continue
-            r = _link(s, claims, {c["id"] for c in claims}, full=True, taken=taken)
+            r = _link(s, claims, {c["id"] for c in claims}, full=True, taken=taken, sources=every_source)
             kept |= taken
             for k in ("claims", "assigned", "incidents", "removed", "proposals"):
                 setattr(total, k, getattr(total, k) + getattr(r, k))
@@ -167,7 +168,8 @@ def _year(c: dict[str, Any]) -> int | None:
     return int(start) if start.isdigit() else None
 
 
-def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, taken: set[str]) -> LinkReport:
+def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, taken: set[str],
+          sources: dict[str, SourceInfo] | None = None) -> LinkReport:  # fmt: skip
     claims.sort(key=lambda c: c["id"])
     index = {c["id"]: i for i, c in enumerate(claims)}
     r, _ = build(claims)
@@ -189,7 +191,8 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
     pairs = candidates(r, only=only)
     clusters = cluster(r, pairs, lock=lock, must=must, cannot=cannot)
 
-    sources = _sources(s, {c["source_id"] for c in claims})
+    if sources is None:
+        sources = _sources(s, {c["source_id"] for c in claims})
     existing = {}
     old_ids = sorted({c["incident_id"] for c in claims if c["incident_id"]})
     for i in range(0, len(old_ids), 5000):
@@ -241,6 +244,12 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
     if spanning:
         refresh_incidents(s, spanning)
     return report
+
+
+def _all_sources(s: Session) -> dict[str, SourceInfo]:
+    rows = s.execute(select(Source.id, Source.reliability, Source.derived_from, Source.derivation)).all()
+    groups = independence_groups([(r.id, r.derived_from, r.derivation) for r in rows])
+    return {r.id: SourceInfo(r.id, r.reliability, groups.get(r.id, r.id)) for r in rows}
 
 
 def _sources(s: Session, ids: set[str]) -> dict[str, SourceInfo]:
