@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import tempfile
@@ -88,9 +87,3 @@ def write_file_atomically(path: Path, write: Any) -> Any:
         Path(tmp).unlink(missing_ok=True)
         raise
     return result
-
-
-def claims_to_string(claims: Iterable[Claim], fmt: str) -> str:
-    buf = io.StringIO()
-    write_claims(claims, fmt, buf)
-    return buf.getvalue()

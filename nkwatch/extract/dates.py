@@ -395,26 +395,3 @@ def find_dates(text: str, reference: dt.date | None = None) -> list[DateMention]
                                a.relative))  # fmt: skip
         i += 1
     return out
-
-
-if __name__ == "__main__":  # a speed sanity check: python -m nkwatch.extract.dates
-    import time
-
-    dense = (  # a number or a date every few words
-        "On 9 October 2023, Chinese authorities forcibly returned more than 500 North Koreans. In late "
-        "2025 a man got seven years of forced labor. The Ministry said 224 defectors arrived in 2025, at "
-        "least 1,076 since 2020. "
-    )
-    prose = (  # ordinary report prose
-        "The traditional underground railroad networks that once helped defectors reach safety have been "
-        "systematically dismantled. Brokers who facilitated escapes now face execution, and their digital "
-        "footprints are traced with ruthless efficiency. Since taking power in 2011, Kim has transformed "
-        "border security into a high-tech surveillance network that makes every escape attempt a calculated "
-        "risk with diminishing odds of success, according to interviews with former residents. "
-    )
-    for label, corpus in (("prose", prose * 4000), ("dense", dense * 8000)):
-        t = time.perf_counter()
-        n = len(find_dates(corpus, dt.date(2026, 1, 15)))
-        secs = time.perf_counter() - t
-        mb = len(corpus) / 1e6
-        print(f"find_dates ({label}): {mb / secs:.1f} MB/s ({n} mentions in {mb:.1f} MB)")

@@ -139,7 +139,6 @@ class Dictionaries:
     grounds: PhraseMatcher
     hedges: PhraseMatcher
     institutions: PhraseMatcher
-    institution_priority: dict[str, int]
     victims: PhraseMatcher
     laws: PhraseMatcher
     law_info: dict[str, dict[str, Any]]
@@ -244,7 +243,6 @@ def dictionaries() -> Dictionaries:
     )
     return Dictionaries(
         acts=acts,
-        institution_priority={k: v["priority"] for k, v in inst.items()},
         laws=lm,
         law_info=laws,
         indicators=indicators,

@@ -50,10 +50,6 @@ class Gazetteer:
             cur = self.places.get(cur.parent) if cur.parent else None
         return out
 
-    def compatible(self, a: str, b: str) -> bool:
-        """Two places can be the same location: equal, or one encloses the other."""
-        return a in self.ancestors(b) or b in self.ancestors(a)
-
     def find(self, text: str, norm: str, spaced: str | None = None) -> list[Hit]:
         """Place mentions, longest first: "Tumen River" is the border, not the city of Tumen inside it.
 
