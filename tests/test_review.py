@@ -108,18 +108,29 @@ def test_publish_locks_the_incident(linked):
 
 
 def test_a_merge_across_two_acts_survives_a_full_relink(store):
-    a = add_source(store, "a", "Police arrested 12 North Koreans in Shenyang in March 2023.")
-    b = add_source(store, "b", "Twelve North Koreans were held in a Shenyang detention centre in March 2023.")
-    ca = add_claim(store, a, "Police arrested 12 North Koreans in Shenyang in March 2023", act="arrest",
-                   when="2023-03", count=12, perpetrator="prc_authorities")  # fmt: skip
-    cb = add_claim(store, b, "Twelve North Koreans were held in a Shenyang detention centre in March 2023",
-                   act="detention", when="2023-03", count=12, perpetrator="prc_authorities")  # fmt: skip
+    a = add_source(store, "a", "A court sentenced three men to death in Hyesan in March 2023.")
+    b = add_source(store, "b", "Three men were publicly executed in Hyesan in March 2023.")
+    ca = add_claim(store, a, "A court sentenced three men to death in Hyesan in March 2023", act="sentence",
+                   when="2023-03", count=3, perpetrator="court")  # fmt: skip
+    cb = add_claim(store, b, "Three men were publicly executed in Hyesan in March 2023", act="execution",
+                   when="2023-03", count=3, perpetrator="dprk_state")  # fmt: skip
     link(store)
     ia, ib = _incident(store, ca), _incident(store, cb)
-    assert ia != ib  # different acts never link by machine
+    assert ia != ib  # a sentence and the execution that follows are two incidents for the machine
     with store.session() as s:
-        ops.merge(s, ia, ib, actor="alice")  # an arrest and the detention that follows are one incident
+        ops.merge(s, ia, ib, actor="alice")  # a person decides otherwise
     link(store, full=True)
     assert _incident(store, ca) == _incident(store, cb) == ia
     with store.session() as s:
         assert s.get(Incident, ia).n_claims == 2
+
+
+def test_an_arrest_and_the_detention_that_follows_are_one_incident(store):
+    a = add_source(store, "a", "Police arrested 12 North Koreans in Shenyang in March 2023.")
+    b = add_source(store, "b", "Twelve North Koreans were held in a Shenyang detention centre in March 2023.")
+    ca = add_claim(store, a, "Police arrested 12 North Koreans in Shenyang in March 2023", act="arrest",
+                   when="2023-03", count=12, place="cn-shenyang")  # fmt: skip
+    cb = add_claim(store, b, "Twelve North Koreans were held in a Shenyang detention centre in March 2023",
+                   act="detention", when="2023-03", count=12, place="cn-shenyang")  # fmt: skip
+    link(store)
+    assert _incident(store, ca) == _incident(store, cb)

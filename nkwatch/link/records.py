@@ -125,6 +125,15 @@ class Records:
     place_names: list[str]
 
 
+# Acts that can be one occurrence (spec: "an arrest and the detention that follows it are one incident").
+ACT_FAMILIES = {"arrest": "arrest+detention", "detention": "arrest+detention"}
+
+
+def act_family(act: str | None) -> str | None:
+    """The act, or the family of acts that may report one occurrence."""
+    return ACT_FAMILIES.get(act or "", act)
+
+
 def link_kind(c: dict[str, Any]) -> str:
     """The kind a claim links as. A pattern the coder called one only for want of a date or of counted
     victims ("China repatriates North Koreans" in a headline) may be an occurrence: it links as an event."""
@@ -142,7 +151,7 @@ def block_key(c: dict[str, Any]) -> tuple:
     if kind == "event":
         when = c.get("when") or {}
         year = str(when.get("start") or c.get("published_at") or "")[:4]
-        return ("e", c.get("act"), year or None)
+        return ("e", act_family(c.get("act")), year or None)
     path = place_path(c.get("place_id"))
     return ("p", c.get("act"), c.get("grounds"), path[0] if path else None)
 

@@ -21,7 +21,7 @@ from nkwatch.link.cluster import Clusters, cluster
 from nkwatch.link.compare import CONFLICT_NAMES, Pairs, candidates
 from nkwatch.link.copies import independence_groups
 from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
-from nkwatch.link.records import build, link_kind
+from nkwatch.link.records import ACT_FAMILIES, act_family, build, link_kind
 from nkwatch.store.db import Store
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, LinkConstraint, Source, utcnow
 
@@ -78,8 +78,11 @@ def _partitions(s: Session) -> list:  # noqa: ANN202 - SQL conditions
     indicator."""
     acts = s.scalars(select(Claim.act).where(Claim.kind != "statistic").distinct()).all()
     indicators = s.scalars(select(Claim.indicator).where(Claim.kind == "statistic").distinct()).all()
-    out = [and_(Claim.kind != "statistic", Claim.act == a if a else Claim.act.is_(None)) for a in sorted(
-        acts, key=str)]  # fmt: skip
+    families: dict[str | None, list[str | None]] = {}
+    for a in sorted(acts, key=str):
+        families.setdefault(act_family(a), []).append(a)
+    out = [and_(Claim.kind != "statistic", or_(*[Claim.act == a if a else Claim.act.is_(None) for a in members]))
+           for members in families.values()]  # fmt: skip
     out += [and_(Claim.kind == "statistic", Claim.indicator == i if i else Claim.indicator.is_(None))
             for i in sorted(indicators, key=str)]  # fmt: skip
     return out
@@ -136,7 +139,8 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
                                            if link_kind(c) == "event"}, key=str):  # fmt: skip
         if year is None:
             continue
-        same = and_(Claim.kind == "event", Claim.act == act, Claim.year == year)
+        family = [a for a in (act, *ACT_FAMILIES) if act_family(a) == act_family(act)]
+        same = and_(Claim.kind == "event", Claim.act.in_(sorted(set(family), key=str)), Claim.year == year)
         if month:
             start = Claim.when["start"].as_string()
             same = and_(same, or_(start.startswith(month), Claim.when["precision"].as_string() == "year"))
