@@ -95,7 +95,10 @@ def sources(
 
     with store_or_fail(db).session() as s:
         rows = list_sources(s, kind=kind, limit=limit)
-        t = Table("id", "kind", "rel", "published", "lang", "claims", "title", box=None, header_style="bold")
+        t = Table(box=None, header_style="bold")
+        for name in ("id", "kind", "rel", "published", "lang", "claims"):
+            t.add_column(name, no_wrap=True)
+        t.add_column("title", no_wrap=True, overflow="ellipsis")
         for src, n in rows:
             t.add_row(src.id[:12], src.kind, src.reliability, src.published_at or "", src.language or "",
                       str(n), escape((src.title or "")[:60]))  # fmt: skip
@@ -121,8 +124,9 @@ def claims(
     with store_or_fail(db).session() as s:
         t = Table(box=None, header_style="bold")
         t.add_column("id", no_wrap=True, min_width=10)  # ids are for copying: never cut
-        for name in ("kind", "act / indicator", "when", "where", "h", "quote"):
-            t.add_column(name)
+        for name, width in (("kind", 9), ("act / indicator", 14), ("when", 7), ("where", 8), ("h", 1)):
+            t.add_column(name, no_wrap=True, min_width=width)
+        t.add_column("quote", no_wrap=True, overflow="ellipsis", min_width=20)  # `show ID` has it all
         for c in iter_claims(s, flt, limit=limit):
             t.add_row(c.id[:10], c.kind, c.act or c.indicator or "", (c.when or {}).get("start") or "",
                       (c.where or {}).get("place_id") or "", "?" if c.hedged else "",
