@@ -29,9 +29,14 @@ def link_cmd(
     """
     from nkwatch.link.copies import detect_copies
     from nkwatch.link.run import link
+    from nkwatch.store.models import Source
 
     store = store_or_fail(db)
-    copies = detect_copies(store)
+    new_sources = None
+    if not full:  # only sources not looked at yet (no fingerprint) are compared with the rest
+        with store.session() as s:
+            new_sources = list(s.scalars(select(Source.id).where(Source.fingerprint.is_(None))))
+    copies = detect_copies(store, new_sources) if new_sources is None or new_sources else []
     r = link(store, full=full)
     out.print(f"{len([c for c in copies if c.derived_from or c.reason])} copies or syndications found; "
               f"{r.claims} claims considered, {r.assigned} placed, {r.incidents} incidents written, "
@@ -152,4 +157,4 @@ def _cell(v: Any) -> Any:
     return ";".join(v) if isinstance(v, list) else v
 
 
-__all__ = ["export_incidents", "incident_cmd", "incidents_cmd", "link_cmd", "select"]
+__all__ = ["export_incidents", "incident_cmd", "incidents_cmd", "link_cmd"]
