@@ -111,3 +111,20 @@ def test_statistics_of_one_indicator_and_period_link_with_their_range(store):
     with store.session() as s:
         inc = s.get(Incident, iid)
         assert (inc.kind, inc.value_min, inc.value_max) == ("statistic", 236, 240)
+
+
+def test_many_moves_go_through_one_update(store):
+    """A first full link moves every claim: that path (temporary table, UPDATE ... FROM) on both backends."""
+    from nkwatch.link.run import _move_claims
+    from nkwatch.store.writes import insert_claims
+
+    sid = add_source(store, "bulk", "x" * 10)
+    rows = [{"id": f"c{i:05}", "source_id": sid, "span": {"start": 0, "end": 1}, "quote": "x", "kind": "event",
+             "act": "arrest", "hedged": False, "rule": "test", "extractor_version": "test"} for i in range(1500)]
+    with store.session() as s:
+        insert_claims(s, rows)
+    with store.session() as s:
+        _move_claims(s, [{"cid": r["id"], "iid": f"inc-{int(r['id'][1:]) % 7}"} for r in rows])
+    with store.session() as s:
+        got = {c.id: c.incident_id for c in s.scalars(select(Claim))}
+    assert len(got) == 1500 and all(got[f"c{i:05}"] == f"inc-{i % 7}" for i in range(1500))

@@ -24,6 +24,7 @@ from nkwatch.extract.dictionaries import ActTrigger, Dictionaries, Hit, dictiona
 from nkwatch.extract.gazetteer import Gazetteer, gazetteer
 from nkwatch.extract.numbers import Quantity, find_quantities
 from nkwatch.extract.sentences import Sentence, split_sentences
+from nkwatch.vocab import vocab
 
 EXTRACTOR_VERSION = "coder-1"
 
@@ -635,7 +636,7 @@ class SentenceCoder:
                 pid = "other"  # trafficking: brokers and buyers, not the state
             else:
                 pid = self._host_state(act) or "dprk_state"
-        return {"id": pid, "name": _INSTITUTION_NAMES().get(pid, pid)}
+        return {"id": pid, "name": vocab()["institutions"].get(pid, pid)}
 
     def _host_state(self, act: str) -> str | None:
         """An arrest or detention in China or Russia is that state's ("held in a detention centre in Jilin")."""
@@ -734,9 +735,3 @@ def _count_fields(q: Quantity) -> dict[str, Any]:
     return {"count": int(q.value) if exact else None,
             "count_min": int(q.min) if q.min is not None else None,
             "count_max": int(q.max) if q.max is not None else None, "text": q.text}  # fmt: skip
-
-
-def _INSTITUTION_NAMES() -> dict[str, str]:  # noqa: N802 - a cached constant
-    from nkwatch.vocab import vocab
-
-    return vocab()["institutions"]

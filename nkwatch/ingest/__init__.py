@@ -1,0 +1,1 @@
+"""Ingest: files and folders in; sources (original bytes kept, text, metadata) and their claims out."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, union_all
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from nkwatch.extract.gazetteer import gazetteer
@@ -86,6 +86,21 @@ def _partitions(s: Session) -> list:  # noqa: ANN202 - SQL conditions
     out += [and_(Claim.kind == "statistic", Claim.indicator == i if i else Claim.indicator.is_(None))
             for i in sorted(indicators, key=str)]  # fmt: skip
     return out
+
+
+def _move_claims(s: Session, moves: list[dict[str, str]]) -> None:
+    """Set claims' incident ids: through a temporary table and one UPDATE ... FROM when there are many
+    (a million single-row updates is most of a first full link), row by row when there are few."""
+    if len(moves) < 1000:
+        t = Claim.__table__
+        s.connection().execute(t.update().where(t.c.id == bindparam("cid")).values(incident_id=bindparam("iid")),
+                               moves)  # fmt: skip
+        return
+    s.execute(text("CREATE TEMP TABLE IF NOT EXISTS link_moves (cid VARCHAR(32) PRIMARY KEY, iid VARCHAR(32))"))
+    s.execute(text("DELETE FROM link_moves"))
+    s.connection().execute(text("INSERT INTO link_moves (cid, iid) VALUES (:cid, :iid)"), moves)
+    s.execute(text("UPDATE claims SET incident_id = link_moves.iid FROM link_moves WHERE claims.id = link_moves.cid"))
+    s.execute(text("DELETE FROM link_moves"))
 
 
 def _delete_incidents(s: Session, ids: set[str]) -> None:
@@ -214,9 +229,7 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
     changed = [{"cid": claims[i]["id"], "iid": ids[root]} for root, members in groups.items() for i in members
                if claims[i]["incident_id"] != ids[root]]  # fmt: skip
     if changed:
-        t = Claim.__table__  # Core executemany: one statement for all the moves
-        s.connection().execute(t.update().where(t.c.id == bindparam("cid")).values(incident_id=bindparam("iid")),
-                               changed)  # fmt: skip
+        _move_claims(s, changed)
     report.assigned = len(changed)
     touched = set(ids.values()) if full else {ids[root] for root, m in groups.items()
                                               if any(claims[i]["id"] in new for i in m) or
