@@ -124,7 +124,7 @@ def claims(
     with store_or_fail(db).session() as s:
         t = Table(box=None, header_style="bold")
         t.add_column("id", no_wrap=True, min_width=10)  # ids are for copying: never cut
-        for name, width in (("kind", 9), ("act / indicator", 14), ("when", 7), ("where", 8), ("h", 1)):
+        for name, width in (("kind", 9), ("act / indicator", 22), ("when", 7), ("where", 8), ("h", 1)):
             t.add_column(name, no_wrap=True, min_width=width)
         t.add_column("quote", no_wrap=True, overflow="ellipsis", min_width=20)  # `show ID` has it all
         for c in iter_claims(s, flt, limit=limit):

@@ -131,7 +131,7 @@ def ingest_paths(
     *,
     originals: Path,
     jobs: int = 1,
-    batch_size: int = 64,
+    batch_size: int = 128,
     max_bytes: int = MAX_BYTES,
     on_result: Callable[[FileResult], None] | None = None,
     on_total: Callable[[int], None] | None = None,

@@ -53,7 +53,7 @@ def candidates(r: Records, window: int | None = None, only: np.ndarray | None = 
     one act and about the same count whatever their year, to find the same occurrence dated differently
     by two sources (those pairs are only ever proposed to reviewers, never linked).
     """
-    window = window or rules()["window"]
+    window = window or rules()["across_years_window" if across_years else "window"]
     blocks = r.count_block if across_years else r.block
     order = np.lexsort((r.place[:, 1], r.t_lo, blocks))
     out_a, out_b, out_s, out_c = [], [], [], []

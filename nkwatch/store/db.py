@@ -45,6 +45,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API conne
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    # 64 MiB of page cache: index pages stay in memory through a batch of inserts (the default is 2 MiB).
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 
