@@ -142,3 +142,15 @@ def test_export_line_format_matches_the_spec():
     c = one("In 2024, a man was publicly executed in Hyesan for distributing South Korean dramas.")
     assert json.loads(json.dumps(c))["span"] == c["span"]
     assert c["where"]["place_id"] == "kp-hyesan" and c["where"]["lat"] and c["grounds"] == "foreign_media"
+
+
+def test_matchers_work_on_their_own():
+    """The matchers are used without a precomputed word copy too (tools, tests, other stages)."""
+    from nkwatch.extract.dictionaries import dictionaries, normalise
+    from nkwatch.extract.gazetteer import gazetteer
+
+    text = "Three men were executed in Hyesan, near the Yalu River."
+    acts = [h.payload.act for h in dictionaries().acts.find(normalise(text))]
+    assert acts == ["execution"]
+    places = [h.payload for h in gazetteer().find(text, normalise(text))]
+    assert "kp-hyesan" in places and "border-kp-cn" in places

@@ -35,6 +35,9 @@ PRACTICE_ACTS = {"surveillance", "information_control", "discrimination", "movem
 SECONDARY_ATTR = {"pattern_cues": "pattern"} | {n: n for n in (
     "grounds", "hedges", "institutions", "victims", "non_claim", "methodology", "risk", "negation",
     "weak_support", "report_after", "report_before", "periods", "off_topic")}  # fmt: skip
+# Acts whose victims a number in the same sentence counts (so it is not a count of defector arrivals).
+DONE_TO_PEOPLE = {"forced_repatriation", "arrest", "detention", "execution", "sentence", "torture", "abduction",
+                  "border_killing", "enforced_disappearance"}  # fmt: skip
 CONTEXT_REACH = 4  # sentences after an event that may still refer back to it
 PRECISION_RANK = {"facility": 0, "point": 1, "city": 2, "county": 3, "province": 4, "border": 5, "country": 6}
 PERIOD_CUES = re.compile(
@@ -395,7 +398,10 @@ class SentenceCoder:
                     when is not None and when["precision"] in ("year", "decade") and q.min is not None)
                 if dated_occurrence or not framed:
                     continue  # a count of one occurrence: an event, coded below
-            if ind == "political_prisoners" and self._strong_acts_besides("detention"):
+            if ind == "defector_arrivals" and any(not h.payload.weak and h.payload.act in DONE_TO_PEOPLE
+                                                  for h in self.f.acts):  # fmt: skip
+                continue  # "China sent more than 50 North Korean defectors back": victims of an act, not arrivals
+            if ind == "political_prisoners" and self._strong_acts_besides("detention", "sentence"):
                 continue  # "15 prisoners were executed": the number counts victims of an act
             unit = spec["unit"]
             if q.unit == "percent":
@@ -429,8 +435,8 @@ class SentenceCoder:
             return self.g.places[self.ctx.facility].as_where(self.text[m.start():m.end()])
         return None
 
-    def _strong_acts_besides(self, act: str) -> bool:
-        return any(not h.payload.weak and h.payload.act != act for h in self.f.acts)
+    def _strong_acts_besides(self, *acts: str) -> bool:
+        return any(not h.payload.weak and h.payload.act not in acts for h in self.f.acts)
 
     def _indicator_for(self, q: Quantity) -> tuple[str | None, str]:
         """The indicator whose cue is nearest the number; the previous sentence's indicator for a bare

@@ -92,16 +92,16 @@ class PhraseMatcher:
             self._auto.make_automaton()
         self._built = True
 
-    def find(self, norm: str, spaced: str | None = None) -> list[Hit]:
+    def find(self, norm: str, words: str | None = None) -> list[Hit]:
         """All hits in a normalised text (see `normalise`), in order of their start.
 
-        `spaced` is `spaced(norm)` when the caller has it already (it is computed once per document)."""
+        `words` is `spaced(norm)` when the caller has it already (it is computed once per document)."""
         if not self._built:
             self._build()
         if not self._entries:
             return []
         # Padded so that a word at either end has a space beside it; text index i is padded index i + 1.
-        padded = " " + (spaced if spaced is not None else spaced(norm)) + " "
+        padded = " " + (words if words is not None else spaced(norm)) + " "
         hits: list[Hit] = []
         anchors: set[int] = set()
         for last, (klen, vals) in self._auto.iter(padded):

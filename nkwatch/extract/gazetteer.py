@@ -50,13 +50,13 @@ class Gazetteer:
             cur = self.places.get(cur.parent) if cur.parent else None
         return out
 
-    def find(self, text: str, norm: str, spaced: str | None = None) -> list[Hit]:
+    def find(self, text: str, norm: str, words: str | None = None) -> list[Hit]:
         """Place mentions, longest first: "Tumen River" is the border, not the city of Tumen inside it.
 
         An alias written with a capital in the gazetteer (a proper noun) must be capitalised in the text too.
         """
         out: list[Hit] = []
-        for h in sorted(self.matcher.find(norm, spaced), key=lambda h: (h.begin, -(h.end - h.begin))):
+        for h in sorted(self.matcher.find(norm, words), key=lambda h: (h.begin, -(h.end - h.begin))):
             place_id, proper = h.payload
             if proper and not text[h.begin].isupper():
                 continue
