@@ -50,6 +50,8 @@ def test_link_review_audit_export(tmp_path, monkeypatch):
     out = run("review", "correct", big["claim_ids"][0], "act=beheading", code=1)
     assert "act" in out
     run("review", "publish", big["id"])
+    assert "no claim" in run("review", "confirm", "zzzzzz", code=1)
+    assert "no incident" in run("review", "merge", big["id"], "inc-nope", code=1)
     log = " ".join(run("audit", "log").split())
     assert "claim.confirm" in log and "incident.publish" in log and "tester" in log
     verified = " ".join(run("audit", "verify").split())

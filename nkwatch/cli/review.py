@@ -29,33 +29,26 @@ def _actor(actor: str | None) -> str:
 
 
 def _run(db: str | None, op, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    """Run one operation (or look-up) in a transaction; a refusal becomes a clear error and exit status 1."""
     from nkwatch.review.ops import ReviewError
 
     with store_or_fail(db).session() as s:
         try:
             return op(s, *args, **kwargs)
-        except ReviewError as e:
+        except (ReviewError, LookupError) as e:  # NotFound is a LookupError
             fail(str(e), 1)
 
 
 def _claim_id(db: str | None, ident: str) -> str:
-    from nkwatch.store.queries import NotFound, get_claim
+    from nkwatch.store.queries import get_claim
 
-    with store_or_fail(db).session() as s:
-        try:
-            return get_claim(s, ident).id
-        except NotFound as e:
-            fail(str(e), 1)
+    return _run(db, lambda s: get_claim(s, ident).id)
 
 
 def _incident_id(db: str | None, ident: str) -> str:
     from nkwatch.link.query import get_incident
 
-    with store_or_fail(db).session() as s:
-        try:
-            return get_incident(s, ident).id
-        except LookupError as e:
-            fail(str(e), 1)
+    return _run(db, lambda s: get_incident(s, ident).id)
 
 
 @review_app.command("confirm")
