@@ -19,6 +19,7 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(BIN)/ruff check nkwatch tests bench dev
 	$(BIN)/pytest
 
