@@ -1,4 +1,4 @@
-"""Exports: claims as JSON Lines (exactly the spec's claim objects) or CSV (flattened, one claim a row)."""
+"""Exports: claims and incidents as JSON Lines (the spec's objects, one a line), one JSON array, or CSV (flattened)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from nkwatch.store.models import Claim
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "json", "csv")
 
 CSV_COLUMNS = [
     "id", "source_id", "span_start", "span_end", "kind", "act", "grounds", "when_start", "when_end",
@@ -36,7 +36,10 @@ def claim_json(c: Claim) -> dict[str, Any]:
 
 
 def claim_csv_row(c: Claim) -> dict[str, Any]:
-    d = claim_json(c)
+    return _claim_csv_from_json(claim_json(c))
+
+
+def _claim_csv_from_json(d: dict[str, Any]) -> dict[str, Any]:
     w, p, v, u = d["when"] or {}, d["where"] or {}, d["victims"] or {}, d["punishment"] or {}
     return {
         "id": d["id"], "source_id": d["source_id"], "span_start": d["span"]["start"], "span_end": d["span"]["end"],
@@ -54,20 +57,45 @@ def claim_csv_row(c: Claim) -> dict[str, Any]:
 
 def write_claims(claims: Iterable[Claim], fmt: str, out: IO[str]) -> int:
     """Write claims to a text stream; returns how many."""
+    return write_rows((claim_json(c) for c in claims), fmt, out, CSV_COLUMNS, _claim_csv_from_json)
+
+
+INCIDENT_CSV = ["id", "kind", "act", "indicator", "category", "when_start", "when_end", "when_precision", "place_id",
+                "perpetrator_id", "victim_group", "count_min", "count_max", "value_min", "value_max", "n_claims",
+                "n_sources", "n_independent", "confidence", "status", "claim_ids", "sources",
+                "independent_sources"]  # fmt: skip
+
+
+def write_incidents(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> int:
+    """Write incidents (as `nkwatch.link.query.incident_export` gives them) to a text stream; returns how many."""
+    return write_rows(rows, fmt, out, INCIDENT_CSV, lambda d: {k: _cell(d.get(k)) for k in INCIDENT_CSV})
+
+
+def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str], columns: list[str], flat: Any) -> int:
+    """Write JSON objects one a line (jsonl), as one JSON array (json), or flattened by `flat` (csv)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     n = 0
-    if fmt == "jsonl":
-        for c in claims:
-            out.write(json.dumps(claim_json(c), ensure_ascii=False) + "\n")
-            n += 1
-    else:
-        w = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    w = csv.DictWriter(out, fieldnames=columns) if fmt == "csv" else None
+    if w:
         w.writeheader()
-        for c in claims:
-            w.writerow(claim_csv_row(c))
-            n += 1
+    elif fmt == "json":
+        out.write("[")
+    for d in rows:
+        if w:
+            w.writerow(flat(d))
+        elif fmt == "json":  # written as it goes, so a large export never sits in memory whole
+            out.write(("," if n else "") + "\n" + json.dumps(d, ensure_ascii=False))
+        else:
+            out.write(json.dumps(d, ensure_ascii=False) + "\n")
+        n += 1
+    if fmt == "json":
+        out.write("\n]\n")
     return n
+
+
+def _cell(v: Any) -> Any:
+    return ";".join(v) if isinstance(v, list) else v
 
 
 def write_file_atomically(path: Path, write: Any) -> Any:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated
 
 import typer
 from rich.markup import escape
@@ -112,38 +111,23 @@ def incident_cmd(
             out.print(f"  {p['other']}  differs on {p['conflict']}: {values}")
 
 
-INCIDENT_CSV = ["id", "kind", "act", "indicator", "category", "when_start", "when_end", "when_precision", "place_id",
-                "perpetrator_id", "victim_group", "count_min", "count_max", "value_min", "value_max", "n_claims",
-                "n_sources", "n_independent", "confidence", "status", "claim_ids", "sources",
-                "independent_sources"]  # fmt: skip
-
-
 @export_app.command("incidents")
 def export_incidents(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, json or csv.")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
     min_confidence: Annotated[float, typer.Option(help="Only incidents at least this confident.")] = 0.0,
     db: DbOption = None,
 ) -> None:
     """Export incidents, one a line: id, claim_ids, the merged fields, sources, independent_sources, confidence."""
-    from nkwatch.export import write_file_atomically
+    from nkwatch.export import FORMATS, write_file_atomically, write_incidents
     from nkwatch.link.query import IncidentFilter, incident_export, list_incidents
 
-    if fmt not in ("jsonl", "csv"):
-        fail(f"unknown format {fmt!r}: use one of jsonl, csv")
+    if fmt not in FORMATS:
+        fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
 
     def write(f: IO[str]) -> int:
         rows, _ = list_incidents(s, IncidentFilter(min_confidence=min_confidence), limit=None)
-        w = csv.DictWriter(f, fieldnames=INCIDENT_CSV) if fmt == "csv" else None
-        if w:
-            w.writeheader()
-        for inc in rows:
-            d = incident_export(s, inc)
-            if w:
-                w.writerow({k: _cell(d.get(k)) for k in INCIDENT_CSV})
-            else:
-                f.write(json.dumps(d, ensure_ascii=False) + "\n")
-        return len(rows)
+        return write_incidents((incident_export(s, inc) for inc in rows), fmt, f)
 
     with store_or_fail(db).session() as s:
         if output is None:
@@ -151,10 +135,6 @@ def export_incidents(
             return
         n = write_file_atomically(output, write)
     err.print(f"{n} incidents written to {output}")
-
-
-def _cell(v: Any) -> Any:
-    return ";".join(v) if isinstance(v, list) else v
 
 
 __all__ = ["export_incidents", "incident_cmd", "incidents_cmd", "link_cmd"]

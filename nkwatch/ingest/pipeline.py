@@ -205,3 +205,35 @@ def ingest_paths(
     flush()
     return report
 
+
+
+def ingest_files(
+    store: Store,
+    items: Iterable[tuple[str, bytes]],
+    flags: SourceMeta | None = None,
+    *,
+    originals: Path,
+    max_bytes: int = MAX_BYTES,
+) -> IngestReport:
+    """Ingest files given as (file name, bytes), e.g. uploaded in a browser: the same pipeline as for paths.
+
+    Each file is written under its own name (only the last part of it, so a name cannot point elsewhere) into
+    a private temporary folder that is removed afterwards; the original bytes are kept as `ingest_paths` keeps
+    them. Results come in the order of `items`, with `path` set to the file's name.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="nkwatch-upload-") as tmp:
+        paths = []
+        for i, (name, data) in enumerate(items):
+            safe = Path(name.replace("\\", "/")).name.lstrip(".") or "upload"
+            folder = Path(tmp) / f"{i:05d}"  # one folder per file: two uploads may share a name
+            folder.mkdir()
+            (folder / safe).write_bytes(data)
+            paths.append(folder / safe)
+        report = ingest_paths(store, paths, flags, originals=originals, max_bytes=max_bytes)
+    order = {p: i for i, p in enumerate(paths)}
+    report.results.sort(key=lambda r: order.get(r.path, len(order)))
+    for r in report.results:
+        r.path = Path(r.path.name)
+    return report

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from nkwatch.extract.gazetteer import gazetteer
 from nkwatch.link.copies import independence_groups
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source
+from nkwatch.store.search import claim_match
 
 
 @dataclass
@@ -22,6 +23,11 @@ class IncidentFilter:
     kind: str | None = None
     min_confidence: float = 0.0
     status: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    perpetrator: str | None = None
+    indicator: str | None = None
+    text: str | None = None  # full-text search over the quotes of the incident's claims
 
     def apply(self, q: Select) -> Select:
         if self.act:
@@ -30,22 +36,51 @@ class IncidentFilter:
             q = q.where(Incident.category == self.category)
         if self.year is not None:
             q = q.where(Incident.year == self.year)
+        if self.year_from is not None:
+            q = q.where(Incident.year >= self.year_from)
+        if self.year_to is not None:
+            q = q.where(Incident.year <= self.year_to)
         if self.kind:
             q = q.where(Incident.kind == self.kind)
         if self.status:
             q = q.where(Incident.status == self.status)
+        if self.perpetrator:
+            q = q.where(Incident.perpetrator_id == self.perpetrator)
+        if self.indicator:
+            q = q.where(Incident.indicator == self.indicator)
         if self.min_confidence:
             q = q.where(Incident.confidence >= self.min_confidence)
         if self.place:
             g = gazetteer()
             inside = [p for p in g.places if self.place in g.ancestors(p)] or [self.place]
             q = q.where(Incident.place_id.in_(inside))
+        if self.text and self.text.strip():
+            q = q.where(Incident.id.in_(select(Claim.incident_id).where(claim_match(self.text))))
         return q
 
 
-def list_incidents(s: Session, flt: IncidentFilter, *, limit: int | None = 50) -> tuple[list[Incident], int]:
-    q = flt.apply(select(Incident)).order_by(Incident.confidence.desc(), Incident.id)
+# Orders a list can be sorted by: name -> columns (the id last, so pages never overlap or skip).
+SORTS = {
+    "confidence": (Incident.confidence.desc(), Incident.id),
+    "-confidence": (Incident.confidence.asc(), Incident.id),
+    "date": (Incident.when_start.desc(), Incident.id),
+    "-date": (Incident.when_start.asc(), Incident.id),
+    "sources": (Incident.n_independent.desc(), Incident.n_sources.desc(), Incident.id),
+    "updated": (Incident.updated_at.desc(), Incident.id),
+    "act": (Incident.act, Incident.indicator, Incident.id),
+    "place": (Incident.place_id, Incident.id),
+}
+
+
+def list_incidents(s: Session, flt: IncidentFilter, *, limit: int | None = 50, offset: int = 0,
+                   sort: str = "confidence") -> tuple[list[Incident], int]:  # fmt: skip
+    """One page of incidents matching `flt` in the order `sort` (a key of SORTS), and how many match in all."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    q = flt.apply(select(Incident)).order_by(*SORTS[sort])
     total = s.scalar(flt.apply(select(func.count()).select_from(Incident))) or 0
+    if offset:
+        q = q.offset(offset)
     return list(s.scalars(q.limit(limit) if limit else q)), total
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import Boolean, ColumnElement, bindparam, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
 
@@ -77,3 +78,34 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[SearchHit]:
             {"q": query, "limit": limit, "opts": opts},
         )
     return [SearchHit(kind=r[0], id=r[1], source_id=r[2], title=r[3], snippet=r[4]) for r in rows]
+
+
+
+class _ClaimMatch(ColumnElement[bool]):
+    """`claims` rows whose quote matches a query; compiled per backend (see claim_match)."""
+
+    inherit_cache = False  # the query is bound when compiled, so a cached statement would keep the first one
+    type = Boolean()
+
+    def __init__(self, query: str):
+        self.query = query
+
+
+@compiles(_ClaimMatch, "sqlite")
+def _match_sqlite(element: _ClaimMatch, compiler, **kw) -> str:  # noqa: ANN001 - SQLAlchemy compiler
+    q = bindparam("fts_query", _fts5_query(element.query) or '""', unique=True)
+    return f"claims.id IN (SELECT claim_id FROM claims_fts WHERE claims_fts MATCH {compiler.process(q, **kw)})"
+
+
+@compiles(_ClaimMatch, "postgresql")
+def _match_pg(element: _ClaimMatch, compiler, **kw) -> str:  # noqa: ANN001 - SQLAlchemy compiler
+    q = bindparam("fts_query", element.query, unique=True)
+    return f"claims.tsv @@ websearch_to_tsquery('english', {compiler.process(q, **kw)})"
+
+
+def claim_match(query: str) -> ColumnElement[bool]:
+    """A WHERE condition that holds for claims whose quote matches `query`, read as `search` reads it.
+
+    Usable inside any query on `claims` (filters of claims and incidents), whatever the backend.
+    """
+    return _ClaimMatch(query)
