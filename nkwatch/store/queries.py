@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from nkwatch.store.models import Claim, Source
+from nkwatch.store.search import claim_match
 
 
 @dataclass
@@ -22,6 +23,7 @@ class ClaimFilter:
     source: str | None = None  # a source id or its prefix
     indicator: str | None = None
     status: str | None = None
+    text: str | None = None  # full-text search over quotes (store/search.py)
 
     def apply(self, q: Select) -> Select:
         if self.act:
@@ -38,6 +40,8 @@ class ClaimFilter:
             q = q.where(Claim.indicator == self.indicator)
         if self.status:
             q = q.where(Claim.status == self.status)
+        if self.text and self.text.strip():
+            q = q.where(claim_match(self.text))
         return q
 
 
@@ -48,6 +52,13 @@ def iter_claims(session: Session, flt: ClaimFilter | None = None, *, limit: int 
     if limit is not None:
         q = q.limit(limit)
     yield from session.scalars(q.execution_options(yield_per=chunk))
+
+
+def page_claims(session: Session, flt: ClaimFilter | None = None, *, limit: int = 50,
+                offset: int = 0) -> list[Claim]:  # fmt: skip
+    """One page of claims in the order of `iter_claims` (for lists that page through them)."""
+    q = (flt or ClaimFilter()).apply(select(Claim)).order_by(Claim.source_id, Claim.span_start, Claim.id)
+    return list(session.scalars(q.offset(offset).limit(limit)))
 
 
 def count_claims(session: Session, flt: ClaimFilter | None = None) -> int:

@@ -1,0 +1,190 @@
+"""Reading pages: overview, incidents, incident (and its printable report), claims, sources, search."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy import select
+
+from nkwatch import vocab
+from nkwatch.ingest.originals import original_path
+from nkwatch.link.query import get_incident, incident_detail, list_incidents
+from nkwatch.review.audit import entries, head
+from nkwatch.store.models import Claim, Incident, Source
+from nkwatch.store.queries import count_claims, get_claim, get_source, list_sources, page_claims
+from nkwatch.store.search import search
+from nkwatch.web import charts, present
+from nkwatch.web.highlight import Span, highlight
+from nkwatch.web.overview import overview
+from nkwatch.web.params import claim_filter, incident_filter, incident_paging, paging
+from nkwatch.web.render import page
+from nkwatch.web.security import Principal, require
+from nkwatch.web.state import web_state
+
+router = APIRouter()
+READ = Depends(require("read"))
+READ_PUBLIC = Depends(require("read", public=True))
+
+
+def pages_for(total: int, per_page: int) -> int:
+    return max(1, math.ceil(total / per_page))
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview_page(request: Request, p: Principal = READ_PUBLIC) -> HTMLResponse:
+    with web_state(request).store.session() as s:
+        ov = overview(s, published_only=p.public)
+    labels = {k: v for k, v in vocab.vocab()["categories"].items()}
+    timeline = charts.stacked_years(
+        ov.by_year, lambda y, c: f"/incidents?category={c}&year_from={y}&year_to={y}&sort=date", labels)
+    place_map = charts.place_map(ov.by_place, lambda pid: f"/incidents?place={pid}")
+    unplaced = sorted(((pid, n) for pid, n in ov.by_place.items() if charts.map_position(pid) is None),
+                      key=lambda kv: -kv[1])  # fmt: skip
+    indicators = []
+    for name in sorted(ov.indicators, key=lambda k: -len(ov.indicators[k])):
+        pts = [charts.Point(d["year"], d["low"], d["high"], f"/incidents/{d['incident_id']}",
+                            f"{d['year']}: {present.count_text(d['low'], d['high'])} "
+                            f"({d['n_sources']} source{'s' if d['n_sources'] != 1 else ''}; dated by {d['dated_by']})")
+               for d in ov.indicators[name]]  # fmt: skip
+        indicators.append((name, charts.indicator_chart(present.label(name), pts), len(pts)))
+    return page(request, "overview.html", ov=ov, timeline=timeline, place_map=place_map, unplaced=unplaced,
+                indicators=indicators, categories=labels, colours=charts.CATEGORY_COLOURS)  # fmt: skip
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents_page(request: Request, p: Principal = READ_PUBLIC) -> HTMLResponse:
+    flt, pg = incident_filter(request, p), incident_paging(request)
+    with web_state(request).store.session() as s:
+        rows, total = list_incidents(s, flt, limit=pg.per_page, offset=pg.offset, sort=pg.sort)
+        items = [present.incident_row(i) for i in rows]
+    return page(request, "incidents.html", rows=items, total=total, flt=flt, pg=pg,
+                pages=pages_for(total, pg.per_page), places=_places())  # fmt: skip
+
+
+def _places() -> list[tuple[str, str]]:
+    from nkwatch.extract.gazetteer import gazetteer
+
+    g = gazetteer()
+    order = {"country": 0, "border": 1, "province": 2, "city": 3, "county": 4, "facility": 5, "point": 6}
+    return [(p.id, p.name) for p in sorted(g.places.values(), key=lambda p: (order.get(p.precision, 9), p.name))]
+
+
+def _visible_incident(s: Any, p: Principal, ident: str) -> Incident:
+    inc = get_incident(s, ident)
+    if p.public and inc.status != "publishable":
+        raise LookupError(f"no incident with id {ident!r}")  # not "forbidden": its existence is not public
+    return inc
+
+
+def _incident_context(request: Request, p: Principal, ident: str) -> dict[str, Any]:
+    with web_state(request).store.session() as s:
+        inc = _visible_incident(s, p, ident)
+        d = present.incident_out(p, incident_detail(s, inc))
+        srcs = {x.id: x for x in s.scalars(select(Source).where(Source.id.in_([c["source_id"] for c in d["claims"]])))}
+        claims = []
+        for c in d["claims"]:
+            src = srcs[c["source_id"]]
+            before, quote, after = present.quote_in_context(src.text, c["span"]["start"], c["span"]["end"])
+            if p.public or not quote:  # public: the quote alone, never the text around it
+                before, quote, after = "", c["quote"], ""
+            claims.append(dict(c, title=present.label(c["act"] or c["indicator"]), before=before, quote=quote,
+                               after=after, page=src.page_of(c["span"]["start"])))  # fmt: skip
+        timeline = sorted(
+            [((c["when"] or {}).get("start"), "happened", f"{c['title']}: {(c['when'] or {}).get('text') or ''}",
+              f"#claim-{c['id']}") for c in claims if (c["when"] or {}).get("start")]
+            + [(x["published_at"], "reported", x["title"] or x["id"][:12], f"#src-{x['id']}") for x in d["sources"]
+               if x["published_at"]], key=lambda t: (t[0] or "", t[1]))  # fmt: skip
+        proposals = [dict(pr, exists=s.get(Incident, pr["other"]) is not None) for pr in d["proposals"]]
+        history = [] if p.public else entries(s, target_id=inc.id, limit=20)
+        audit_head = head(s)
+        sources = [dict(x, url=srcs[x["id"]].url, filename=srcs[x["id"]].filename, kind=srcs[x["id"]].kind)
+                   for x in d["sources"]]  # fmt: skip
+        row = present.incident_row(inc)
+    pos = charts.map_position(row["place_id"])
+    small_map = charts.place_map({row["place_id"]: 1}, lambda pid: f"/incidents?place={pid}", highlight=pos[0],
+                                 labels=1) if pos else None  # fmt: skip
+    return dict(inc=row, d=d, claims=claims, timeline=timeline, proposals=proposals, sources=sources,
+                history=history, small_map=small_map, audit_head=audit_head)  # fmt: skip
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(request: Request, incident_id: str, p: Principal = READ_PUBLIC) -> HTMLResponse:
+    return page(request, "incident.html", **_incident_context(request, p, incident_id))
+
+
+@router.get("/incidents/{incident_id}/report", response_class=HTMLResponse)
+def incident_report(request: Request, incident_id: str, p: Principal = READ_PUBLIC) -> HTMLResponse:
+    from datetime import UTC, datetime
+
+    return page(request, "report.html", generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                **_incident_context(request, p, incident_id))  # fmt: skip
+
+
+@router.get("/claims", response_class=HTMLResponse)
+def claims_page(request: Request, p: Principal = READ) -> HTMLResponse:
+    flt = claim_filter(request)
+    flt.text = request.query_params.get("q") or None
+    pg = paging(request, None, "source")
+    with web_state(request).store.session() as s:
+        rows = [present.claim_out(p, c) for c in page_claims(s, flt, limit=pg.per_page, offset=pg.offset)]
+        total = count_claims(s, flt)
+    return page(request, "claims.html", rows=rows, total=total, flt=flt, pg=pg, pages=pages_for(total, pg.per_page))
+
+
+@router.get("/claims/{claim_id}", response_class=HTMLResponse)
+def claim_page(request: Request, claim_id: str, p: Principal = READ) -> HTMLResponse:
+    with web_state(request).store.session() as s:
+        c = get_claim(s, claim_id)
+        src = c.source
+        before, quote, after = present.quote_in_context(src.text, c.span_start, c.span_end, 600)
+        history = [(h.at, h.status, h.actor, h.note) for h in c.history]
+        ctx = dict(c=present.claim_out(p, c), src=present.source_out(p, src), before=before, quote=quote,
+                   after=after, history=history, evidence=c.evidence, created_at=c.created_at,
+                   extractor=c.extractor_version, page_no=src.page_of(c.span_start))  # fmt: skip
+    return page(request, "claim.html", **ctx)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request, p: Principal = READ) -> HTMLResponse:
+    kind = request.query_params.get("kind") or None
+    with web_state(request).store.session() as s:
+        rows = [(present.source_out(p, src), n) for src, n in list_sources(s, kind=kind, limit=500)]
+    return page(request, "sources.html", rows=rows, kind=kind)
+
+
+@router.get("/sources/{source_id}", response_class=HTMLResponse)
+def source_page(request: Request, source_id: str, p: Principal = READ) -> HTMLResponse:
+    with web_state(request).store.session() as s:
+        src = get_source(s, source_id)
+        claims = list(s.scalars(select(Claim).where(Claim.source_id == src.id).order_by(Claim.span_start, Claim.id)))
+        marked = highlight(src.text, [Span(c.id, c.span_start, c.span_end, c.status) for c in claims])
+        ctx = dict(src=present.source_out(p, src), text=marked, claims=[present.claim_out(p, c) for c in claims],
+                   has_original=original_path(web_state(request).originals, src.id).exists())  # fmt: skip
+    return page(request, "source.html", **ctx)
+
+
+@router.get("/sources/{source_id}/original")
+def source_original(request: Request, source_id: str, p: Principal = READ) -> FileResponse:
+    with web_state(request).store.session() as s:
+        src = get_source(s, source_id)
+        name, digest = src.filename or src.id, src.id
+    path = original_path(web_state(request).originals, digest)
+    if not path.exists():
+        raise LookupError("the original file of this source is not in this server's originals folder")
+    # Always a download, never shown inline: an original HTML file must not run in this site's origin.
+    return FileResponse(path, media_type="application/octet-stream", filename=name,
+                        headers={"X-Content-SHA256": digest, "Content-Security-Policy": "sandbox"})  # fmt: skip
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, p: Principal = READ) -> HTMLResponse:
+    q = (request.query_params.get("q") or "").strip()
+    with web_state(request).store.session() as s:
+        hits = search(s, q, limit=50) if q else []
+        claim_ids = [h.id for h in hits if h.kind == "claim"]
+        incident_of = {cid: iid for cid, iid in s.execute(
+            select(Claim.id, Claim.incident_id).where(Claim.id.in_(claim_ids)))} if claim_ids else {}  # fmt: skip
+    return page(request, "search.html", q=q, hits=hits, incident_of=incident_of)

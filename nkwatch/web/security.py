@@ -1,0 +1,132 @@
+"""Who is asking, and may they: the one place where routes declare what they need.
+
+Every route depends on `require(permission)`; the authorisation test walks `app.routes` and fails on a route
+that does not. `require` authenticates (session cookie or bearer token), checks the role's permissions
+(nkwatch.web.accounts.PERMISSIONS) and, for a state-changing request made with a cookie, the CSRF token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from nkwatch.web import accounts
+from nkwatch.web.state import web_state
+
+SESSION_COOKIE = "nkw_session"
+LOGIN_CSRF_COOKIE = "nkw_login_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The person (or public visitor) behind a request."""
+
+    role: str  # one of ROLES, "anonymous", or "public" (an anonymous visitor of a public server)
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    user_id: int | None = None
+    username: str | None = None
+    csrf: str | None = None  # the session's CSRF token; None for bearer tokens (no ambient credentials)
+    via: str | None = None  # "session" or "token"
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def public(self) -> bool:
+        """Sees only published incidents and their quotes."""
+        return self.role == "public"
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+ANONYMOUS = Principal(role="anonymous")
+PUBLIC = Principal(role="public", permissions=frozenset({"read"}))
+
+
+class AuthRequired(Exception):
+    """Nobody is signed in: pages send the browser to sign in, the API answers 401."""
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str = "You do not have permission to do this."):
+        super().__init__(message)
+        self.message = message
+
+
+def identify(request: Request) -> Principal:
+    """The principal of this request (cached on it): a bearer token, else a session cookie, else anonymous."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    principal = ANONYMOUS
+    header = request.headers.get("authorization", "")
+    token = request.cookies.get(SESSION_COOKIE)
+    if header[:7].lower() == "bearer " or token:
+        with web_state(request).store.session() as s:
+            if header[:7].lower() == "bearer ":
+                user = accounts.token_user(s, header[7:].strip())
+                if user is None:
+                    raise AuthRequired("invalid or revoked token")
+                principal = Principal(user.role, accounts.PERMISSIONS[user.role], user.id, user.username, via="token")
+            else:
+                found = accounts.session_user(s, token or "")
+                if found:
+                    user, csrf = found
+                    principal = Principal(user.role, accounts.PERMISSIONS[user.role], user.id, user.username,
+                                          csrf=csrf, via="session")  # fmt: skip
+    request.state.principal = principal
+    return principal
+
+
+async def _submitted_csrf(request: Request) -> str:
+    value = request.headers.get(CSRF_HEADER)
+    if value:
+        return value
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # Starlette keeps the parsed form: the route reads it again for free
+        v = form.get("csrf")
+        return v if isinstance(v, str) else ""
+    return ""
+
+
+def require(permission: str, *, public: bool = False) -> Callable:
+    """A dependency: the request's principal, if it holds `permission`; `public=True` also lets anonymous
+    visitors of a public server read (they get the PUBLIC principal, which sees only published incidents)."""
+
+    async def dependency(request: Request) -> Principal:
+        p = identify(request)
+        if not p.signed_in:
+            if public and permission == "read" and web_state(request).public and request.method in SAFE_METHODS:
+                request.state.principal = PUBLIC
+                return PUBLIC
+            raise AuthRequired()
+        if not p.can(permission):
+            raise Forbidden()
+        if request.method not in SAFE_METHODS and p.via == "session":
+            sent = await _submitted_csrf(request)
+            if not (p.csrf and sent and secrets.compare_digest(sent, p.csrf)):
+                raise Forbidden("The form was out of date or not sent by this site (CSRF check). Reload and retry.")
+        return p
+
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the authorisation test
+    dependency.public = public  # type: ignore[attr-defined]
+    return dependency
+
+
+def open_to_all() -> Callable:
+    """For the few routes anyone must reach (sign-in page, static files): marks them as deliberately open."""
+
+    async def dependency(request: Request) -> Principal:
+        return identify(request)
+
+    dependency.permission = None  # type: ignore[attr-defined]
+    dependency.public = True  # type: ignore[attr-defined]
+    return dependency

@@ -1,0 +1,25 @@
+"""What every request of one app shares: the store, the originals folder, public mode, the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+from jinja2 import Environment
+
+from nkwatch.store.db import Store
+
+
+@dataclass
+class WebState:
+    store: Store
+    originals: Path
+    public: bool
+    templates: Environment
+    secure_cookies: bool  # set the Secure flag (behind HTTPS); off for http://127.0.0.1
+    max_upload_bytes: int
+
+
+def web_state(request: Request) -> WebState:
+    return request.app.state.nk
