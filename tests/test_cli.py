@@ -96,9 +96,9 @@ def test_extract_all_does_not_duplicate(db):
 
 
 def test_demo_ingests_the_sample_corpus(db):
-    r = run("demo")
+    r = run("demo", "--no-serve")
     assert "sample sources added" in r.output and "event" in r.output
-    assert "already stored" in run("demo").output
+    assert "already stored" in run("demo", "--no-serve").output
 
 
 def test_unreachable_database_is_a_clear_error(monkeypatch):

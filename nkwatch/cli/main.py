@@ -260,9 +260,19 @@ def _marked(snippet: str) -> Text:
 
 
 @app.command()
-def demo(db: DbOption = None) -> None:
-    """Ingest the bundled sample corpus (seed articles and UN texts) and show what was found."""
+def demo(
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web application afterwards.")] = True,
+    port: Annotated[int, typer.Option(help="Port of the web application.")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Ingest the bundled sample corpus (seed articles and UN texts), link it, and open it in the web app.
+
+    The web app listens on 127.0.0.1 only. To sign in, the demo makes an admin account `demo` with a new
+    random password, printed here (each run makes a new one); `nkwatch user disable demo` retires it.
+    """
     from nkwatch.ingest.pipeline import ingest_paths
+    from nkwatch.link.copies import detect_copies
+    from nkwatch.link.run import link
     from nkwatch.store.queries import ClaimFilter, count_claims
 
     store = store_or_fail(db)
@@ -276,8 +286,27 @@ def demo(db: DbOption = None) -> None:
         for k in vocab.terms("claim_kinds"):
             out.print(f"  {k:10} {count_claims(s, ClaimFilter(kind=k))}")
     claims(db=db, act=None, kind=None, year=None, place=None, source=None, indicator=None, status=None, limit=25)
-    out.print("\nnext: [bold]nkwatch claims --act execution[/], [bold]nkwatch show ID[/], "
-              "[bold]nkwatch search 'forced repatriation'[/], [bold]nkwatch export claims -o claims.jsonl[/]")
+    added = [r.source_id for r in report.results if r.status == "added" and r.source_id]
+    if added:
+        detect_copies(store, added)
+    linked = link(store)
+    out.print(f"linked: {linked.assigned} claims placed into incidents")
+    if not serve:
+        out.print("\nnext: [bold]nkwatch serve[/], [bold]nkwatch claims --act execution[/], [bold]nkwatch show ID[/], "
+                  "[bold]nkwatch search 'forced repatriation'[/], [bold]nkwatch export claims -o claims.jsonl[/]")
+        return
+    from nkwatch.cli.web import run_server
+    from nkwatch.web import accounts
+
+    password = accounts.generate_password()
+    with store.session() as s:
+        try:
+            accounts.set_password(s, accounts.get_user(s, "demo"), password)
+            accounts.set_disabled(s, accounts.get_user(s, "demo"), False)
+        except accounts.AccountError:
+            accounts.add_user(s, "demo", password, "admin")
+    out.print(f"\nsign in as [bold]demo[/] with password [bold]{password}[/] (new each time the demo starts)")
+    run_server(db, "127.0.0.1", port, public=False)
 
 
 def main() -> None:  # pragma: no cover - console entry

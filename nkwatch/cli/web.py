@@ -1,0 +1,44 @@
+"""`nkwatch serve`: the web application on this machine (or, with --host, for a team)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nkwatch.cli.common import DbOption, err, out, store_or_fail
+from nkwatch.cli.main import app
+
+
+def run_server(db: str | None, host: str, port: int, public: bool, secure_cookies: bool = False) -> None:
+    """Serve the app for the store `db` until interrupted (Ctrl-C)."""
+    import uvicorn
+
+    from nkwatch.web import create_app
+
+    store_or_fail(db).close()  # a clear error before the server starts, not a traceback after
+    web = create_app(db, public=public, secure_cookies=secure_cookies)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    out.print(f"[bold green]nkwatch is running at http://{shown}:{port}/[/]  (Ctrl-C to stop)")
+    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it on this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    public: Annotated[bool, typer.Option("--public", help="Let anonymous visitors read published incidents "
+                                         "(and nothing else); staff still sign in.")] = False,
+    secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="Mark cookies Secure: use when the "
+                                                 "server is reached over HTTPS (behind a proxy).")] = False,
+    db: DbOption = None,
+) -> None:
+    """Serve the web application: overview, incidents, sources, review, uploads, exports and the JSON API.
+
+    Make accounts first with `nkwatch user add NAME --role editor`. Listening on an address other than
+    127.0.0.1 exposes it to the network: put it behind HTTPS (a reverse proxy) and use --secure-cookies.
+    """
+    if host not in ("127.0.0.1", "localhost", "::1") and not secure_cookies:
+        err.print("[yellow]warning:[/] listening beyond this machine without --secure-cookies; "
+                  "serve it over HTTPS for a team")  # fmt: skip
+    run_server(db, host, port, public, secure_cookies)
