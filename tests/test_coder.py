@@ -154,3 +154,30 @@ def test_matchers_work_on_their_own():
     assert acts == ["execution"]
     places = [h.payload for h in gazetteer().find(text, normalise(text))]
     assert "kp-hyesan" in places and "border-kp-cn" in places
+
+
+def test_event_date_is_not_the_start_of_a_since_clause():
+    c = one("The first such repatriations since Beijing and Pyongyang closed their borders in January 2020 took "
+            "place on July 14 at the border city of Sinuiju.", published="2021-07-19")
+    assert c["when"]["start"] == "2021-07-14" and c["kind"] == "event"
+
+
+def test_sent_back_with_a_long_object_and_a_report_date():
+    c = [x for x in code("The Chinese government sent more than 50 North Korean defectors who had been in detention "
+                         "in Shenyang, Liaoning Province back to North Korea, Radio Free Asia reported on Friday.",
+                         published="2021-07-19") if x["act"] == "forced_repatriation"]
+    assert len(c) == 1 and c[0]["victims"]["count_min"] == 50
+    assert c[0]["when"] is None  # 'reported on Friday' dates the report, not the repatriation
+
+
+def test_headline_in_the_present_names_the_act():
+    c = one("North Korea publicly ‘executes’ 80")
+    assert c["act"] == "execution"
+
+
+def test_an_aside_about_an_earlier_occurrence_does_not_become_the_context():
+    text = ("Around 200 escapees held in a detention center in Jilin were sent back to North Korea on April 26.\n"
+            "The last mass repatriation from China was of 600 defectors in October 2023.\n"
+            "The missionary group said others were sent back at the same time across the border from Dandong.")
+    last = [c for c in code(text, published="2024-05-10") if "others" in c["quote"]]
+    assert len(last) == 1 and last[0]["when"]["start"] == "2024-04-26"

@@ -55,6 +55,10 @@ BACKGROUND_BEFORE = re.compile(r"\b(?:who|that|which) (?:were|was|had been|have 
 PERSON_AFTER = re.compile(r"^ (?:north korean |female |male )?(?:refugees|north koreans|women|defectors|escapees|"
                           r"individuals|people|persons|men|detainees|returnees)\b")
 SINCE_BEFORE = re.compile(r"\bsince\b[^.,;]{0,30}$")
+# An earlier occurrence mentioned in passing: it does not become the occurrence later sentences refer to.
+BACKGROUND_CUE = re.compile(r"\b(?:the (?:last|previous|prior)(?! (?:few |several |two |three |\d+ )?"
+                            r"(?:days?|weeks?|months?|years?|decades?)\b)|previously|prior to that)\b")
+SINCE_CLAUSE = re.compile(r"\bsince\b[^.,;:]{0,60}$")
 PUNISH_YEARS = re.compile(
     r"\b(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty)\s*(?:\s+to\s+\w+\s+)?years?\b(?P<tail>[^.;]{0,40})"
@@ -283,7 +287,8 @@ class SentenceCoder:
         for m in find_dates(self.text, self.ref):
             after = [h for h in self.f.report_after
                      if 0 <= h.begin - m.stop <= 16 and not re.search(r"[,;.:]", self.norm[m.stop:h.begin])]
-            before = [h for h in self.f.report_before if 0 <= m.begin - h.end <= 2]
+            # 'reported on' may overlap the date 'on Friday'
+            before = [h for h in self.f.report_before if h.begin < m.begin and m.begin - h.end <= 2]
             if after or before:
                 continue
             out.append(m)
@@ -292,7 +297,10 @@ class SentenceCoder:
     def _when(self, anchor: int) -> tuple[dict[str, Any] | None, str]:
         """The date nearest the trigger; named periods ('the COVID-19 pandemic') when there is none."""
         if self.dates:
-            m = min(self.dates, key=lambda m: abs(m.begin - anchor))
+            # A date inside a "since ..." clause bounds a period; another date in the sentence is the event's
+            # ("the first repatriations since the border closed in January 2020 took place on July 14").
+            dates = [m for m in self.dates if not SINCE_CLAUSE.search(self.norm[: m.begin])] or self.dates
+            m = min(dates, key=lambda m: abs(m.begin - anchor))
             relation = m.relation
             if relation == "at" and SINCE_BEFORE.search(self.norm[: m.begin]):
                 relation = "since"
@@ -721,6 +729,8 @@ class SentenceCoder:
             return
         if claim["kind"] != "event":
             return
+        if self.ctx.when and BACKGROUND_CUE.search(self.norm) and claim["when"] != self.ctx.when:
+            return  # "The last mass repatriation was in October 2023": an aside; the story goes on as before
         if claim["when"]:
             self.ctx.when = claim["when"]
         v = claim["victims"]
