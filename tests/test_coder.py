@@ -181,3 +181,13 @@ def test_an_aside_about_an_earlier_occurrence_does_not_become_the_context():
             "The missionary group said others were sent back at the same time across the border from Dandong.")
     last = [c for c in code(text, published="2024-05-10") if "others" in c["quote"]]
     assert len(last) == 1 and last[0]["when"]["start"] == "2024-04-26"
+
+
+def test_a_definite_noun_refers_back_to_the_occurrence_of_its_act():
+    text = ("The defectors were sent back across the border on 9 October, after the Asian Games held in Hangzhou "
+            "in 2022.\nThe reported mass repatriation of North Koreans is China's first since Pyongyang began "
+            "loosening its border rules.\n"
+            "Another rights group also put the number of deportees at around 600.")
+    cs = [c for c in code(text, published="2023-10-13") if c["act"] == "forced_repatriation"]
+    assert [(c["kind"], c["when"]["start"]) for c in cs] == [("event", "2023-10-09")] * 3, [c["rule"] for c in cs]
+    assert cs[1]["rule"].startswith("event.told-in-context")

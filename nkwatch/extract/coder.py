@@ -67,6 +67,8 @@ NUM_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
 LOCAL_PATTERN_CUES = {"face", "faces", "facing", "can be", "could be", "may be", "are sent", "is sent"}
+# A definite noun phrase ending at the trigger: "the reported mass repatriation", "this execution".
+DEFINITE_NP = re.compile(r"\b(?:the|this|that)(?: [a-z]+){0,2} $")
 DEFINITE = re.compile(r"\b(?:the|they|them|these|those|he|she|his|her|their)\b")
 DETENTION_PLACES = {"kwanliso", "kyohwaso", "detention_centre"}
 CLAUSE_BREAK = re.compile(r"[.;:!?]|\bbut\b|\bwhile\b|\bwhereas\b")
@@ -110,6 +112,7 @@ class Context:
 
     paragraph: int = -1
     when: dict[str, Any] | None = None
+    act_when: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last date told for each act
     grounds: str | None = None
     punishment_type: str | None = None
     indicator: str | None = None
@@ -498,7 +501,7 @@ class SentenceCoder:
         kind, kind_rule = self._kind(act, hit, when, victims)
         inherited = []
         if kind == "event" and when is None and self.ctx.when and self.ctx.age <= 3:
-            when, when_from = self.ctx.when, "context"
+            when, when_from = self.ctx.act_when.get(act, self.ctx.when), "context"
             inherited.append("when")
         grounds = self._grounds()
         if grounds is None and kind == "event" and self.ctx.grounds and self.ctx.age <= 3:
@@ -538,11 +541,12 @@ class SentenceCoder:
               victims: dict[str, Any] | None) -> tuple[str, str]:  # fmt: skip
         """Event or pattern, and the name of the rule that decided it."""
         identified = bool(victims and (victims.get("count") or victims.get("count_min") or victims.get("count_max")))
+        trigger = self.norm[hit.begin:hit.end]
         past = bool(PAST.search(self.norm))
         if act in PRACTICE_ACTS and not (identified and when):
             return "pattern", "practice-act"
         if VICTIM_NOUN.fullmatch(self.norm[hit.begin:hit.end]) and not re.search(
-                r"\b(?:the|these|those)\s+$", self.norm[max(0, hit.begin - 8):hit.begin]):
+                r"\b(?:the|these|those|number of)\s+$", self.norm[max(0, hit.begin - 10):hit.begin]):
             return "pattern", "victim-noun"  # "the abductees", "returnees": who the victims are, not an occurrence
         cue = self._pattern_cue(hit)
         if cue:
@@ -558,6 +562,11 @@ class SentenceCoder:
             # include the return of 500 North Koreans on 9 October 2023").
             return "event", "dated-count"
         if past and self.ctx.when and self.ctx.age <= 3 and DEFINITE.search(self.norm):
+            return "event", "told-in-context"
+        if (self.ctx.when and self.ctx.age <= 3 and act in self.ctx.act_when and not trigger.endswith("ed")
+                and DEFINITE_NP.search(self.norm[max(0, hit.begin - 30):hit.begin])):
+            # "The reported mass repatriation is China's first since ...": a definite noun for the occurrence
+            # just told, whatever the tense of the sentence.
             return "event", "told-in-context"
         return "pattern", "undated"
 
@@ -733,6 +742,7 @@ class SentenceCoder:
             return  # "The last mass repatriation was in October 2023": an aside; the story goes on as before
         if claim["when"]:
             self.ctx.when = claim["when"]
+            self.ctx.act_when[claim["act"]] = claim["when"]
         v = claim["victims"]
         if v and any(v.get(k) for k in ("count", "count_min", "count_max")):
             self.ctx.victims = v
