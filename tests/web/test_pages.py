@@ -1,0 +1,156 @@
+"""Pages, exports, uploads and review through the web app, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from nkwatch.ingest.originals import original_path
+from nkwatch.review.audit import verify
+from nkwatch.store.models import AuditEntry, Claim, Incident
+from nkwatch.web import create_app
+from nkwatch.web.highlight import Span, highlight
+
+from .helpers import HOSTILE, signed_in
+
+
+def test_incident_list_filters_sort_and_page(app, world):
+    _, _, w = world
+    c, _ = signed_in(app, "viewer")
+    everything = c.get("/api/incidents").json()
+    assert everything["total"] == 3
+    only = c.get("/api/incidents?act=execution").json()
+    assert [i["id"] for i in only["items"]] == [w.unpublished] and only["items"][0]["place"] == "Hyesan"
+    assert c.get("/api/incidents?place=cn").json()["total"] == 1  # places inside China count too
+    assert c.get("/api/incidents?year_from=2024&year_to=2024").json()["total"] == 2
+    assert c.get("/api/incidents?perpetrator=mss").json()["total"] == 1
+    assert c.get("/api/incidents?status=publishable").json()["items"][0]["id"] == w.published
+    assert c.get("/api/incidents?q=executed").json()["items"][0]["id"] == w.unpublished
+    by_date = [i["when_start"] for i in c.get("/api/incidents?sort=-date").json()["items"]]
+    assert by_date == sorted(by_date)
+    paged = c.get("/api/incidents?per_page=2&page=2").json()
+    assert len(paged["items"]) == 1 and paged["page"] == 2
+    assert c.get("/api/incidents?sort=nonsense").status_code == 400
+    page = c.get("/incidents?act=execution&sort=date").text
+    assert w.unpublished in page and w.published not in page
+    assert 'href="/incidents?act=execution&amp;sort=-date' in page  # sort links keep the filters: shareable
+
+
+def test_exports_follow_the_filters(app, world):
+    _, _, w = world
+    c, _ = signed_in(app, "analyst")
+    r = c.get("/export/claims?format=csv&act=execution")
+    assert r.headers["content-disposition"].startswith("attachment")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["act"] for x in rows] == ["execution"] and rows[0]["quote"] == "guards executed two men in Hyesan"
+    lines = [json.loads(x) for x in c.get("/export/claims?format=jsonl").text.splitlines()]
+    assert len(lines) == 4 and {"id", "span", "quote", "status"} <= set(lines[0])
+    incidents = c.get("/export/incidents?format=json&status=publishable").json()
+    assert [i["id"] for i in incidents] == [w.published] and len(incidents[0]["sources"]) == 2
+    assert c.get("/export/incidents?format=xml").status_code == 400
+    assert "2" in c.get("/export?act=execution").text  # the page says how many the filters select
+
+
+def test_public_mode_shows_published_incidents_only(world):
+    url, originals, w = world
+    app = create_app(url, originals=originals, public=True)
+    c = TestClient(app, follow_redirects=False)
+    listed = c.get("/api/incidents").json()
+    assert listed["total"] == 1 and listed["items"][0]["id"] == w.published
+    assert c.get("/api/incidents?status=machine").json()["total"] == 1  # a filter cannot widen it
+    assert c.get(f"/incidents/{w.unpublished}").status_code == 404
+    page = c.get(f"/incidents/{w.published}").text
+    assert "forcibly repatriated 60 North Korean defectors" in page
+    assert "Later, guards executed" not in page  # quotes only, never the text around them
+    assert "/review" not in page and "/sources/" not in page
+    for private in ("/claims", "/sources", f"/sources/{w.source}", "/review", "/upload", "/export"):
+        assert c.get(private).status_code == 303, private
+    overview = c.get("/").text
+    assert "published incidents only" in overview and ">1</b> incidents" in overview
+    app.state.nk.store.close()
+
+
+def test_upload_keeps_the_original_extracts_and_links(app, world):
+    _, originals, _ = world
+    c, csrf = signed_in(app, "analyst")
+    text = b"On 3 March 2024, state security agents publicly executed three people in Hyesan for distributing " \
+           b"South Korean dramas, according to Daily NK."  # fmt: skip
+    r = c.post("/api/sources", headers={"X-CSRF-Token": csrf},
+               files=[("files", ("hyesan.txt", text, "text/plain")), ("files", ("empty.txt", b"", "text/plain"))],
+               data={"kind": "news", "publisher": "Daily NK", "reliability": "B"})  # fmt: skip
+    added, empty = r.json()["results"]
+    assert added["status"] == "added" and added["claims"] >= 1 and empty["status"] == "failed"
+    assert original_path(originals, added["source_id"]).read_bytes() == text
+    src = c.get(f"/api/sources/{added['source_id']}").json()
+    assert src["publisher"] == "Daily NK" and src["reliability"] == "B" and src["claims"]
+    with app.state.nk.store.session() as s:
+        assert all(s.scalars(select(Claim.incident_id).where(Claim.source_id == added["source_id"])))
+    page = c.get(f"/sources/{added['source_id']}").text
+    assert '<mark class="claim machine"' in page
+    again = c.post("/upload", data={"csrf": csrf}, files=[("files", ("same.txt", text, "text/plain"))]).text
+    assert "unchanged" in again
+
+
+def test_review_merge_split_publish_through_pages(app, world):
+    _, _, w = world
+    c, csrf = signed_in(app, "editor")
+    with app.state.nk.store.session() as s:
+        torture = s.scalar(select(Incident.id).where(Incident.act == "torture"))
+    r = c.post(f"/incidents/{w.unpublished}/merge", data={"csrf": csrf, "other": torture}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/incidents/{w.unpublished}"
+    with app.state.nk.store.session() as s:
+        members = list(s.scalars(select(Claim.id).where(Claim.incident_id == w.unpublished)))
+        assert s.get(Incident, torture) is None and len(members) == 2
+    r = c.post(f"/incidents/{w.unpublished}/split", data={"csrf": csrf, "claim_ids": [w.claim]},
+               follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and "Split 1 claim" in c.get(r.headers["location"]).text
+    assert c.post(f"/incidents/{w.unpublished}/split", data={"csrf": csrf, "claim_ids": ["x"]}).status_code == 400
+    c.post(f"/incidents/{w.unpublished}/publish", data={"csrf": csrf})
+    row = c.post(f"/review/claims/{w.claim}/correct", headers={"HX-Request": "true", "X-CSRF-Token": csrf},
+                 data={"act": "execution", "kind": "event", "when_start": "2024-05", "when_end": "",
+                       "when_precision": "month", "victims_count": "3", "hedged_present": "1", "note": "date"})
+    assert row.status_code == 200 and "Corrected" in row.text and row.text.lstrip().startswith("<tr")
+    with app.state.nk.store.session() as s:
+        claim = s.get(Claim, w.claim)
+        assert claim.when["start"] == "2024-05" and claim.victims["count"] == 3 and claim.status == "reviewed"
+        actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+        assert actions[-4:] == ["incident.merge", "incident.split", "incident.publish", "claim.correct"]
+        assert verify(s).ok
+
+
+def test_source_text_is_escaped_and_highlighted(app, world):
+    _, _, w = world
+    c, _ = signed_in(app, "viewer")
+    page = c.get(f"/sources/{w.hostile_source}").text
+    assert "<script>window.__pwned" not in page and "&lt;script&gt;window.__pwned" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=" in page
+    assert "Hostile &lt;b&gt;title&lt;/b&gt;" in page
+
+
+def test_highlight_marks_overlapping_spans_and_escapes_each_piece():
+    html = str(highlight("a <b> c & d", [Span("x", 2, 5, "machine"), Span("y", 2, 9, "reviewed")]))
+    assert html == ('a <span class="anchor" id="c-x"></span><span class="anchor" id="c-y"></span>'
+                    '<mark class="claim reviewed" data-claims="x y">&lt;b&gt;</mark>'
+                    '<mark class="claim reviewed" data-claims="y"> c &amp;</mark> d')  # fmt: skip
+    assert HOSTILE.startswith("Guards")
+
+
+def test_overview_charts_link_to_what_is_behind_them(app, world):
+    c, _ = signed_in(app, "viewer")
+    page = c.get("/").text
+    assert '<svg class="map"' in page and 'href="/incidents?place=kp-hyesan"' in page
+    assert 'href="/incidents?category=detention_torture_execution&amp;year_from=2024&amp;year_to=2024' in page
+    assert "Natural Earth" in page
+
+
+def test_report_cites_every_source(app, world):
+    _, _, w = world
+    c, _ = signed_in(app, "viewer")
+    page = c.get(f"/incidents/{w.published}/report").text
+    for title in ("Daily report", "UN note"):
+        assert title in page
+    assert page.count("SHA-256:") == 2 and "2024-06-01" in page
