@@ -128,3 +128,24 @@ def test_many_moves_go_through_one_update(store):
     with store.session() as s:
         got = {c.id: c.incident_id for c in s.scalars(select(Claim))}
     assert len(got) == 1500 and all(got[f"c{i:05}"] == f"inc-{i % 7}" for i in range(1500))
+
+
+def test_acts_of_one_group_link_on_the_same_day_only(store):
+    """A killing at sea is 'shot dead' to one source and 'executed' to another: one incident. Two acts of one
+    group on different days of a month are two occurrences."""
+    a = add_source(store, "a", "North Korean troops shot dead a South Korean official at sea on 22 September 2020.")
+    b = add_source(store, "b", "The South Korean official was executed at sea by North Korean troops on 22 September "
+                               "2020.")  # fmt: skip
+    x = add_claim(store, a, "North Korean troops shot dead a South Korean official at sea on 22 September 2020",
+                  act="border_killing", when="2020-09-22", precision="day", place="kp", count=1)  # fmt: skip
+    y = add_claim(store, b, "The South Korean official was executed at sea by North Korean troops on 22 September",
+                  act="execution", when="2020-09-22", precision="day", place="kp", count=1)  # fmt: skip
+    c = add_source(store, "c", "Border guards shot dead a man crossing the Tumen river on 3 May 2021.")
+    d = add_source(store, "d", "A man was publicly executed in Hyesan on 20 May 2021.")
+    z = add_claim(store, c, "Border guards shot dead a man crossing the Tumen river on 3 May 2021",
+                  act="border_killing", when="2021-05-03", precision="day", place="kp", count=1)  # fmt: skip
+    w = add_claim(store, d, "A man was publicly executed in Hyesan on 20 May 2021", act="execution",
+                  when="2021-05-20", precision="day", place="kp", count=1)  # fmt: skip
+    link(store, full=True)
+    assert incident_of(store, x) == incident_of(store, y)
+    assert incident_of(store, z) != incident_of(store, w)

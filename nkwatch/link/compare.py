@@ -6,24 +6,14 @@ the work grows linearly with the number of claims. Rules (weights, thresholds) a
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from typing import Any
 
 import numpy as np
 
-from nkwatch.link.records import Records
+from nkwatch.link.records import Records, rules
 
 NO_CONFLICT, WHEN_CONFLICT, WHERE_CONFLICT = 0, 1, 2
 CONFLICT_NAMES = {WHEN_CONFLICT: "when", WHERE_CONFLICT: "where"}
-
-
-@cache
-def rules() -> dict[str, Any]:
-    with resources.files("nkwatch").joinpath("data/link_rules.toml").open("rb") as f:
-        return tomllib.load(f)
 
 
 @dataclass
@@ -139,6 +129,13 @@ def _score(r: Records, a: np.ndarray, b: np.ndarray, across_years: bool = False)
     score += w["wording"] * np.where(union > 0, inter / np.maximum(union, 1), 0.0)
     score += np.where((r.name_sig[a] & r.name_sig[b]) != 0, w["shared_name"], 0.0)
     score += np.where(r.src[a] == r.src[b], w["same_source"], 0.0)
+
+    # Two acts of one group ("executed at sea" and "shot dead"): more evidence needed, and two different days
+    # are two occurrences (an arrest on the 8th, the execution on the 12th), whatever the month.
+    other_act = r.act[a] != r.act[b]
+    score -= np.where(other_act, r.act_penalty[a], 0.0)
+    days_apart = other_act & (r.t_day[a] >= 0) & (r.t_day[b] >= 0) & (np.abs(r.t_day[a] - r.t_day[b]) > 1)
+    far_apart = far_apart | days_apart
 
     conflict = np.full(len(a), 0, np.int8)
     n_conflicts = when_conflict.astype(np.int8) + where_conflict.astype(np.int8)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import calendar
 import re
+import tomllib
 import zlib
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -23,6 +26,13 @@ _WORD = re.compile(r"[a-z0-9가-힣]{4,}")
 _STOP = frozenset("that with from this have were said been their they which about after into more than also "
                   "other some there these those when where while will would could should according".split())
 UNKNOWN = -1
+
+
+@cache
+def rules() -> dict[str, Any]:
+    """data/link_rules.toml: weights, thresholds and the groups of acts that may report one occurrence."""
+    with resources.files("nkwatch").joinpath("data/link_rules.toml").open("rb") as f:
+        return tomllib.load(f)
 
 
 def interval(when: dict[str, Any] | None, *, month_grain: bool = False) -> tuple[int, int, bool]:
@@ -120,13 +130,16 @@ class Records:
     sig: np.ndarray  # (n, 2) uint64
     name_sig: np.ndarray  # uint64: rarer proper names in the quote
     src: np.ndarray  # int32 source index
+    act: np.ndarray  # int32 act code (claims of one block may differ in act when their acts form a group)
+    act_penalty: np.ndarray  # float: evidence a pair of two different acts of this claim's group lacks
     kind: np.ndarray  # int8: 0 event, 1 pattern, 2 statistic
     linkable: np.ndarray  # bool: False for claims that stand alone (a statistic without a period)
     place_names: list[str]
 
 
-# Acts that can be one occurrence (spec: "an arrest and the detention that follows it are one incident").
-ACT_FAMILIES = {"arrest": "arrest+detention", "detention": "arrest+detention"}
+# Acts that can be one occurrence, from link_rules.toml ([[act_groups]]): "arrest" -> "arrest+detention".
+ACT_FAMILIES = {a: "+".join(g["acts"]) for g in rules()["act_groups"] for a in g["acts"]}
+ACT_PENALTY = {a: float(g.get("penalty", 0.0)) for g in rules()["act_groups"] for a in g["acts"]}
 
 
 def act_family(act: str | None) -> str | None:
@@ -177,6 +190,9 @@ def build(claims: list[dict[str, Any]]) -> tuple[Records, dict[tuple, int]]:
     sig = np.zeros((n, 2), np.uint64)
     name_sig = np.zeros(n, np.uint64)
     src = np.empty(n, np.int32)
+    act = np.empty(n, np.int32)
+    act_penalty = np.zeros(n)
+    acts: dict[str | None, int] = {}
     kind = np.empty(n, np.int8)
     linkable = np.ones(n, bool)
     path_cache: dict[str | None, tuple[str, ...]] = {}
@@ -208,12 +224,14 @@ def build(claims: list[dict[str, Any]]) -> tuple[Records, dict[tuple, int]]:
         sig[i] = signature(c.get("quote") or "")
         name_sig[i] = names(c.get("quote") or "")
         src[i] = sources.setdefault(c["source_id"], len(sources))
+        act[i] = acts.setdefault(c.get("act"), len(acts))
+        act_penalty[i] = ACT_PENALTY.get(c.get("act") or "", 0.0)
         kind[i] = KIND_CODE[lk]
         if c["kind"] == "statistic" and not c.get("period"):
             linkable[i] = False
     recs = Records([c["id"] for c in claims], [c["source_id"] for c in claims], block, count_block, t_lo, t_hi,
-                   t_precise, t_assumed, t_day,
-                   place, facility, c_lo, c_hi, sig, name_sig, src, kind, linkable, list(places))  # fmt: skip
+                   t_precise, t_assumed, t_day, place, facility, c_lo, c_hi, sig, name_sig, src, act, act_penalty,
+                   kind, linkable, list(places))  # fmt: skip
     return recs, blocks
 
 
