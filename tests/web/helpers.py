@@ -35,8 +35,8 @@ def build_world(store) -> World:
     b = add_source(store, "UN note", "The OHCHR said about 60 people were forcibly repatriated from China in April "
                    "2024.", reliability="A", published="2024-06-01")
     h = add_source(store, "Hostile <b>title</b>", HOSTILE, reliability="C")
-    add_claim(store, a, "In April 2024, Chinese authorities forcibly repatriated 60 North Korean defectors from Dandong.",
-              when="2024-04", place="cn-dandong", count=60)
+    lede = "In April 2024, Chinese authorities forcibly repatriated 60 North Korean defectors from Dandong."
+    add_claim(store, a, lede, when="2024-04", place="cn-dandong", count=60)
     add_claim(store, b, "about 60 people were forcibly repatriated from China in April 2024", when="2024-04",
               place="cn", count=60)
     add_claim(store, a, "guards executed two men in Hyesan", act="execution", when="2024", precision="year",
