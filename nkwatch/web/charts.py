@@ -49,7 +49,7 @@ def _fmt(v: float) -> str:
 
 
 def stacked_years(counts: dict[tuple[int, str], int], link: Callable[[int, str | None], str],
-                  labels: dict[str, str], width: int = 720, height: int = 240) -> Markup:  # fmt: skip
+                  labels: dict[str, str], width: int = 560, height: int = 300) -> Markup:  # fmt: skip
     """Incidents per year, stacked by category. `link(year, category)` gives each segment's address."""
     if not counts:
         return Markup("")

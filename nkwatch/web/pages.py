@@ -93,7 +93,7 @@ def _incident_context(request: Request, p: Principal, ident: str) -> dict[str, A
             claims.append(dict(c, title=present.label(c["act"] or c["indicator"]), before=before, quote=quote,
                                after=after, page=src.page_of(c["span"]["start"])))  # fmt: skip
         timeline = sorted(
-            [((c["when"] or {}).get("start"), "happened", f"{c['title']}: {(c['when'] or {}).get('text') or ''}",
+            [((c["when"] or {}).get("start"), "happened", _said(c["title"], (c["when"] or {}).get("text")),
               f"#claim-{c['id']}") for c in claims if (c["when"] or {}).get("start")]
             + [(x["published_at"], "reported", x["title"] or x["id"][:12], f"#src-{x['id']}") for x in d["sources"]
                if x["published_at"]], key=lambda t: (t[0] or "", t[1]))  # fmt: skip
@@ -108,6 +108,10 @@ def _incident_context(request: Request, p: Principal, ident: str) -> dict[str, A
                                  labels=1) if pos else None  # fmt: skip
     return dict(inc=row, d=d, claims=claims, timeline=timeline, proposals=proposals, sources=sources,
                 history=history, small_map=small_map, audit_head=audit_head)  # fmt: skip
+
+
+def _said(title: str, text: str | None) -> str:
+    return f"{title}: “{text}”" if text else title
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)

@@ -19,12 +19,17 @@ from nkwatch.store.models import Claim, Incident, Source
 from nkwatch.web.security import Principal
 
 CONTEXT_CHARS = 280
+LABELS = {"crypto_theft_usd": "Crypto theft (US$)", "food_insecure": "Food insecurity", "mss": "State security (MSS)",
+          "mosc": "Police (MoSS)", "kpa_border_guard": "Border guards", "prc_authorities": "Chinese authorities",
+          "dprk_state": "North Korean state", "un_report": "UN report", "ngo_report": "NGO report"}  # fmt: skip
 
 
 def label(value: str | None) -> str:
     """A vocabulary id as words: forced_repatriation -> Forced repatriation."""
     if not value:
         return ""
+    if value in LABELS:
+        return LABELS[value]
     v = vocab.vocab()
     for table in ("categories", "institutions"):
         if value in v[table]:

@@ -87,8 +87,8 @@ def sign_in(page, base: str, user: str) -> None:  # noqa: ANN001
     expect(page.locator(".who")).to_contain_text(user)
 
 
-def shot(page, name: str) -> None:  # noqa: ANN001
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def shot(page, name: str, full_page: bool = True) -> None:  # noqa: ANN001
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def test_sign_in_overview_search_and_filter(server, page):
@@ -141,7 +141,7 @@ def test_review_a_claim_with_the_keyboard(server, page):
     page.goto(f"{base}/review")
     first = page.locator("#queue tr.review-row").first
     expect(first).to_have_class(re.compile("selected"))
-    shot(page, "review")
+    shot(page, "review", full_page=False)
     claim_id = first.get_attribute("data-claim")
     page.keyboard.press("c")
     expect(page.locator(f"#row-{claim_id}")).to_contain_text("Confirmed")
