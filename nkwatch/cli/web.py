@@ -10,17 +10,15 @@ from nkwatch.cli.common import DbOption, err, out, store_or_fail
 from nkwatch.cli.main import app
 
 
-def run_server(db: str | None, host: str, port: int, public: bool, secure_cookies: bool = False) -> None:
+def run_server(db: str | None, host: str, port: int, public: bool, secure_cookies: bool = False,
+               workers: int = 1) -> None:  # fmt: skip
     """Serve the app for the store `db` until interrupted (Ctrl-C)."""
-    import uvicorn
-
-    from nkwatch.web import create_app
+    from nkwatch.web.server import serve
 
     store_or_fail(db).close()  # a clear error before the server starts, not a traceback after
-    web = create_app(db, public=public, secure_cookies=secure_cookies)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     out.print(f"[bold green]nkwatch is running at http://{shown}:{port}/[/]  (Ctrl-C to stop)")
-    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
+    serve(db, host, port, public=public, secure_cookies=secure_cookies, workers=workers)
 
 
 @app.command("serve")
@@ -31,6 +29,7 @@ def serve(
                                          "(and nothing else); staff still sign in.")] = False,
     secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="Mark cookies Secure: use when the "
                                                  "server is reached over HTTPS (behind a proxy).")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (about one per CPU core for a team server).")] = 1,
     db: DbOption = None,
 ) -> None:
     """Serve the web application: overview, incidents, sources, review, uploads, exports and the JSON API.
@@ -41,4 +40,4 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1") and not secure_cookies:
         err.print("[yellow]warning:[/] listening beyond this machine without --secure-cookies; "
                   "serve it over HTTPS for a team")  # fmt: skip
-    run_server(db, host, port, public, secure_cookies)
+    run_server(db, host, port, public, secure_cookies, workers)

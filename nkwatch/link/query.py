@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from nkwatch.extract.gazetteer import gazetteer
 from nkwatch.link.copies import independence_groups
@@ -72,16 +72,30 @@ SORTS = {
 }
 
 
+# What a list shows of each incident: everything but the merged fields and the confidence breakdown (JSON, large).
+LIST_COLUMNS = [c.name for c in Incident.__table__.c if c.name not in ("fields", "confidence_breakdown")]
+
+
 def list_incidents(s: Session, flt: IncidentFilter, *, limit: int | None = 50, offset: int = 0,
-                   sort: str = "confidence") -> tuple[list[Incident], int]:  # fmt: skip
-    """One page of incidents matching `flt` in the order `sort` (a key of SORTS), and how many match in all."""
+                   sort: str = "confidence", light: bool = False) -> tuple[list[Incident], int]:  # fmt: skip
+    """One page of incidents matching `flt` in the order `sort` (a key of SORTS), and how many match in all.
+
+    The page's ids are found first (from the covering index ix_incidents_list, without reading the wide rows),
+    then those rows are read. `light=True` leaves out the merged fields and confidence breakdown (loaded if
+    touched), which a list does not show.
+    """
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    q = flt.apply(select(Incident)).order_by(*SORTS[sort])
     total = s.scalar(flt.apply(select(func.count()).select_from(Incident))) or 0
+    q = flt.apply(select(Incident.id)).order_by(*SORTS[sort])
     if offset:
         q = q.offset(offset)
-    return list(s.scalars(q.limit(limit) if limit else q)), total
+    ids = list(s.scalars(q.limit(limit) if limit else q))
+    rows = select(Incident).where(Incident.id.in_(ids)) if limit and limit <= 1000 else flt.apply(select(Incident))
+    if light:
+        rows = rows.options(load_only(*(getattr(Incident, c) for c in LIST_COLUMNS)))
+    by_id = {i.id: i for i in s.scalars(rows)}
+    return [by_id[i] for i in ids], total
 
 
 def get_incident(s: Session, ident: str) -> Incident:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -25,7 +26,7 @@ from nkwatch.web.security import Principal, require
 from nkwatch.web.state import web_state
 from nkwatch.web.upload import META_FIELDS, ingest_upload, metadata
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], default_response_class=JSONResponse)
 READ = Depends(require("read"))
 READ_PUBLIC = Depends(require("read", public=True))
 REVIEW = Depends(require("review"))
@@ -38,14 +39,15 @@ def me(p: Principal = READ) -> dict[str, Any]:
     return {"username": p.username, "role": p.role, "permissions": sorted(p.permissions), "csrf": p.csrf}
 
 
-@router.get("/incidents")
-def incidents(request: Request, p: Principal = READ_PUBLIC) -> dict[str, Any]:
+@router.get("/incidents", response_model=None)
+def incidents(request: Request, p: Principal = READ_PUBLIC) -> JSONResponse:
     """Incidents, filtered and sorted by the query parameters the incidents page uses (see nkwatch.web.params)."""
     flt, pg = incident_filter(request, p), incident_paging(request)
     with web_state(request).store.session() as s:
-        rows, total = list_incidents(s, flt, limit=pg.per_page, offset=pg.offset, sort=pg.sort)
+        rows, total = list_incidents(s, flt, limit=pg.per_page, offset=pg.offset, sort=pg.sort, light=True)
         items = [present.incident_row(i) for i in rows]
-    return {"total": total, "page": pg.page, "per_page": pg.per_page, "sort": pg.sort, "items": items}
+    # A ready response: FastAPI's own encoding of 50 rows costs more than the query that found them.
+    return JSONResponse({"total": total, "page": pg.page, "per_page": pg.per_page, "sort": pg.sort, "items": items})
 
 
 @router.get("/incidents/{incident_id}")

@@ -7,8 +7,12 @@ return JSON. Security headers are set on every response by a small ASGI middlewa
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -17,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nkwatch import config
-from nkwatch.store.db import open_store
+from nkwatch.store.db import Store, open_store
 from nkwatch.web import api, exports, pages, review, upload, users
 from nkwatch.web.params import BadParameter
 from nkwatch.web.render import make_templates, page, redirect
@@ -59,19 +63,31 @@ class SecurityHeaders:
 
 
 def create_app(store_url: str | None = None, *, public: bool = False, originals: Path | None = None,
-               secure_cookies: bool = False, max_upload_mb: float = 50.0) -> FastAPI:  # fmt: skip
+               secure_cookies: bool = False, max_upload_mb: float = 50.0,
+               threads: int | None = None) -> FastAPI:  # fmt: skip
     """The app for the store at `store_url` (a path or URL; NKWATCH_DB or the default when None).
 
     `public=True` lets anonymous visitors read published incidents (and nothing else); people with an
     account sign in as usual. `secure_cookies` marks cookies Secure: use it when served over HTTPS.
     """
-    app = FastAPI(title="nkwatch", version="0.1.0", openapi_url="/api/openapi.json", docs_url=None,
+    threads = threads or int(os.environ.get("NKWATCH_WEB_THREADS", "4"))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Routes run in a thread pool (they call the synchronous store). Python runs one thread at a time, so
+        # 40 threads (the default) only contend for the interpreter and the store's connections; a few threads
+        # with the rest of the requests waiting their turn in the event loop serve more, and more evenly.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    app = FastAPI(title="nkwatch", version="0.1.0", openapi_url="/api/openapi.json", docs_url=None, lifespan=lifespan,
                   redoc_url=None,  # the interactive docs load scripts from a CDN: not offline, not under our CSP
                   description="Claims, incidents and sources about human-rights violations in North Korea. "
                   "Authenticate with `Authorization: Bearer <token>` (make a token on your account page).")  # fmt: skip
     app.state.nk = WebState(store=open_store(store_url), originals=originals or config.originals_dir(),
                             public=public, templates=make_templates(), secure_cookies=secure_cookies,
                             max_upload_bytes=int(max_upload_mb * 1024 * 1024))  # fmt: skip
+    _planner_statistics(app.state.nk.store)
     static = Path(__file__).with_name("static")
     app.mount("/static", StaticFiles(directory=static), name="static")
     for module in (pages, review, upload, exports, users, api):
@@ -79,6 +95,16 @@ def create_app(store_url: str | None = None, *, public: bool = False, originals:
     _handlers(app)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _planner_statistics(store: Store) -> None:
+    """SQLite picks indexes well only with statistics (sqlite_stat1); without them it takes the narrowest index
+    for an equality (say status = 'machine', true of most incidents) over the covering list index. An
+    ANALYZE of the incidents table reads only its indexes (12 ms for 15,000 incidents) and keeps them current."""
+    if store.dialect != "sqlite":
+        return  # PostgreSQL's autovacuum keeps its statistics
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE incidents")
 
 
 def _is_api(request: Request) -> bool:

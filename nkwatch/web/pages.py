@@ -58,7 +58,7 @@ def overview_page(request: Request, p: Principal = READ_PUBLIC) -> HTMLResponse:
 def incidents_page(request: Request, p: Principal = READ_PUBLIC) -> HTMLResponse:
     flt, pg = incident_filter(request, p), incident_paging(request)
     with web_state(request).store.session() as s:
-        rows, total = list_incidents(s, flt, limit=pg.per_page, offset=pg.offset, sort=pg.sort)
+        rows, total = list_incidents(s, flt, limit=pg.per_page, offset=pg.offset, sort=pg.sort, light=True)
         items = [present.incident_row(i) for i in rows]
     return page(request, "incidents.html", rows=items, total=total, flt=flt, pg=pg,
                 pages=pages_for(total, pg.per_page), places=_places())  # fmt: skip
