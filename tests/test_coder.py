@@ -191,3 +191,20 @@ def test_a_definite_noun_refers_back_to_the_occurrence_of_its_act():
     cs = [c for c in code(text, published="2023-10-13") if c["act"] == "forced_repatriation"]
     assert [(c["kind"], c["when"]["start"]) for c in cs] == [("event", "2023-10-09")] * 3, [c["rule"] for c in cs]
     assert cs[1]["rule"].startswith("event.told-in-context")
+
+
+def test_datelines_and_release_dates_are_not_event_dates():
+    c = one("Friday, January 19, 2024 – Newly released footage shows North Korea publicly sentencing two teenage "
+            "boys to 12 years of hard labour.", published="2024-01-19")
+    assert c["act"] == "sentence" and c["when"] is None
+    c = one("Rare footage released by the BBC last week appears to show North Korea publicly sentencing two "
+            "teenagers to 12 years of hard labor.", published="2024-01-19")
+    assert c["act"] == "sentence" and c["when"] is None
+
+
+def test_shootings_told_in_the_present_or_as_fatal():
+    c = one("Kim Jong-un’s soldiers shoot dead South Korean official")
+    assert c["act"] == "border_killing"
+    c = one("North Korean troops fatally shot a South Korean government official at sea on Tuesday.",
+            published="2020-09-24")
+    assert c["act"] == "border_killing" and c["when"]["start"] == "2020-09-22"

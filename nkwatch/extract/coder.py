@@ -67,6 +67,10 @@ NUM_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
 LOCAL_PATTERN_CUES = {"face", "faces", "facing", "can be", "could be", "may be", "are sent", "is sent"}
+# A date right after the release of what is reported ("footage released by the BBC last week") dates the release.
+RELEASED_BEFORE = re.compile(r"\b(?:released|published|aired|broadcast|obtained) (?:by|to) (?:the )?[\w.']+ $")
+# A date at the head of a text followed by a dash or an agency's name in brackets: a dateline, not the event.
+DATELINE_AFTER = re.compile(r"\s*(?:[-–—]|\()")
 # A definite noun phrase ending at the trigger: "the reported mass repatriation", "this execution".
 DEFINITE_NP = re.compile(r"\b(?:the|this|that)(?: [a-z]+){0,2} $")
 DEFINITE = re.compile(r"\b(?:the|they|them|these|those|he|she|his|her|their)\b")
@@ -292,8 +296,10 @@ class SentenceCoder:
                      if 0 <= h.begin - m.stop <= 16 and not re.search(r"[,;.:]", self.norm[m.stop:h.begin])]
             # 'reported on' may overlap the date 'on Friday'
             before = [h for h in self.f.report_before if h.begin < m.begin and m.begin - h.end <= 2]
-            if after or before:
+            if after or before or RELEASED_BEFORE.search(self.norm[max(0, m.begin - 40):m.begin]):
                 continue
+            if m.begin <= 12 and DATELINE_AFTER.match(self.text[m.stop:m.stop + 6]):
+                continue  # "Friday, January 19, 2024 – Newly released footage shows ...": the dateline
             out.append(m)
         return out
 
