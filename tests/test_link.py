@@ -146,6 +146,15 @@ def test_acts_of_one_group_link_on_the_same_day_only(store):
                   act="border_killing", when="2021-05-03", precision="day", place="kp", count=1)  # fmt: skip
     w = add_claim(store, d, "A man was publicly executed in Hyesan on 20 May 2021", act="execution",
                   when="2021-05-20", precision="day", place="kp", count=1)  # fmt: skip
+    f = add_source(store, "f", "Soldiers executed a fisherman at sea off Haeju on 10 June 2019.")
+    t = add_claim(store, f, "Soldiers executed a fisherman at sea off Haeju on 10 June 2019", act="execution",
+                  when="2019-06-10", precision="day", place="kp", count=1)  # fmt: skip
     link(store, full=True)
     assert incident_of(store, x) == incident_of(store, y)
     assert incident_of(store, z) != incident_of(store, w)
+    # An incremental run compares a new claim with the stored claims of the other acts of its group too.
+    e = add_source(store, "e", "Soldiers shot dead a fisherman at sea off Haeju on 10 June 2019, Seoul said.")
+    u = add_claim(store, e, "Soldiers shot dead a fisherman at sea off Haeju on 10 June 2019",
+                  act="border_killing", when="2019-06-10", precision="day", place="kp", count=1)  # fmt: skip
+    link(store)
+    assert incident_of(store, u) == incident_of(store, t)
