@@ -321,3 +321,7 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+
+
+# The vault's tables share this metadata (backup walks every table); imported last to avoid a cycle.
+from nkwatch.vault import models as _vault_models  # noqa: E402, F401

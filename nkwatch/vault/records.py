@@ -1,0 +1,248 @@
+"""Witnesses, interviews and consents: the vault's operations, each audited without identifying values.
+
+Every function takes the caller's session (one transaction) and, where it touches sealed data, an
+`UnlockedVault`; a `None` vault means locked and raises `VaultLocked`. Audit entries name the record
+(pseudonym, interview id) and the action, never a value from inside the vault.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nkwatch.extract import EXTRACTOR_VERSION, extract_claims
+from nkwatch.ingest.readers import MAX_BYTES, ReadError, read_document
+from nkwatch.review.audit import append
+from nkwatch.store.models import Source, utcnow
+from nkwatch.store.writes import insert_claims
+from nkwatch.vault.blind import blind_index, keyed_source_id
+from nkwatch.vault.crypto import new_key, open_sealed, seal
+from nkwatch.vault.errors import ConsentError, VaultError, VaultLocked
+from nkwatch.vault.keys import UnlockedVault
+from nkwatch.vault.models import Consent, Interview, Witness
+from nkwatch.vault.redact import redact
+
+IDENTITY_FIELDS = ("name", "name_hangul", "other_names", "date_of_birth", "sex", "home_town", "province",
+                   "escape_year", "family_in_dprk", "contact")  # fmt: skip
+RISK_LEVELS = ("low", "medium", "high", "extreme")
+CONSENT_SCOPES = ("internal", "share", "publish")  # each allows the ones before it
+
+
+def _need(vault: UnlockedVault | None, what: str) -> UnlockedVault:
+    if vault is None:
+        raise VaultLocked(what)
+    return vault
+
+
+def _sealed(vault: UnlockedVault, kind: str, rid: str, value: dict[str, Any]) -> tuple[bytes, bytes]:
+    data_key = new_key()
+    payload = seal(data_key, json.dumps(value, ensure_ascii=False, sort_keys=True).encode(), f"{kind}:{rid}")
+    return vault.wrap(data_key, f"{kind}:{rid}"), payload
+
+
+def _unsealed(vault: UnlockedVault, kind: str, rid: str, wrapped: bytes, payload: bytes) -> dict[str, Any]:
+    data_key = vault.unwrap(wrapped, f"{kind}:{rid}")
+    return json.loads(open_sealed(data_key, payload, f"{kind}:{rid}", f"the record {rid}"))
+
+
+def _next_id(s: Session, model: type, prefix: str) -> str:
+    n = s.scalar(select(func.count()).select_from(model)) or 0
+    while s.get(model, f"{prefix}-{n + 1:04}") is not None:
+        n += 1
+    return f"{prefix}-{n + 1:04}"
+
+
+def clean_identity(identity: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(identity) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise VaultError(f"unknown identity fields: {', '.join(sorted(unknown))} (known: {', '.join(IDENTITY_FIELDS)})")
+    if identity.get("date_of_birth"):
+        try:
+            date.fromisoformat(str(identity["date_of_birth"]))
+        except ValueError:
+            raise VaultError("the date of birth must be written YYYY-MM-DD") from None
+    if identity.get("sex") not in (None, "", "female", "male", "other"):
+        raise VaultError("sex must be female, male or other")
+    return {k: v for k, v in identity.items() if v not in (None, "")}
+
+
+def duplicates(s: Session, vault: UnlockedVault | None, identity: dict[str, Any]) -> list[str]:
+    """Pseudonyms of witnesses with the same name and date of birth (exact match, through the blind index)."""
+    v = _need(vault, "a duplicate check")
+    idx = blind_index(v.index_key, clean_identity(identity))
+    if idx is None:
+        return []
+    return list(s.scalars(select(Witness.id).where(Witness.blind_index == idx).order_by(Witness.id)))
+
+
+def add_witness(s: Session, vault: UnlockedVault | None, identity: dict[str, Any], *, actor: str,
+                risk_level: str = "high") -> Witness:  # fmt: skip
+    v = _need(vault, "adding a witness")
+    if risk_level not in RISK_LEVELS:
+        raise VaultError(f"risk level must be one of {', '.join(RISK_LEVELS)}")
+    identity = clean_identity(identity)
+    wid = _next_id(s, Witness, "W")
+    wrapped, sealed = _sealed(v, "witness", wid, identity)
+    w = Witness(id=wid, risk_level=risk_level, blind_index=blind_index(v.index_key, identity),
+                wrapped_key=wrapped, identity=sealed)  # fmt: skip
+    s.add(w)
+    s.flush()
+    append(s, actor=actor, action="vault.witness.add", target_type="witness", target_id=wid, before=None,
+           after={"risk_level": risk_level, "fields": sorted(identity)})  # fmt: skip
+    return w
+
+
+def _witness(s: Session, wid: str) -> Witness:
+    w = s.get(Witness, wid)
+    if w is None:
+        raise VaultError(f"no witness {wid}")
+    return w
+
+
+def read_identity(s: Session, vault: UnlockedVault | None, wid: str, *, actor: str) -> dict[str, Any]:
+    """A custodian reads who a witness is; the read itself is audited."""
+    v = _need(vault, "reading a witness's identity")
+    w = _witness(s, wid)
+    identity = _unsealed(v, "witness", wid, w.wrapped_key, w.identity)
+    append(s, actor=actor, action="vault.witness.read", target_type="witness", target_id=wid, before=None, after=None)
+    return identity
+
+
+def update_identity(s: Session, vault: UnlockedVault | None, wid: str, changes: dict[str, Any], *,
+                    actor: str) -> None:  # fmt: skip
+    v = _need(vault, "changing a witness's identity")
+    w = _witness(s, wid)
+    identity = clean_identity({**_unsealed(v, "witness", wid, w.wrapped_key, w.identity), **changes})
+    w.wrapped_key, w.identity = _sealed(v, "witness", wid, identity)
+    w.blind_index = blind_index(v.index_key, identity)
+    append(s, actor=actor, action="vault.witness.update", target_type="witness", target_id=wid, before=None,
+           after={"fields": sorted(changes)})  # fmt: skip
+
+
+def identities(s: Session, vault: UnlockedVault | None, *, actor: str) -> dict[str, dict[str, Any]]:
+    """Every identity (for the disclosure check and for masking): one audited bulk read."""
+    v = _need(vault, "reading identities")
+    out = {w.id: _unsealed(v, "witness", w.id, w.wrapped_key, w.identity) for w in s.scalars(select(Witness))}
+    append(s, actor=actor, action="vault.witness.read_all", target_type="witness", target_id="*", before=None,
+           after={"count": len(out)})  # fmt: skip
+    return out
+
+
+def add_interview(s: Session, vault: UnlockedVault | None, wid: str, *, text: str | None = None,
+                  file: tuple[str, bytes] | None = None, interview_date: str | None = None,
+                  place: str | None = None, interviewer: str | None = None, language: str = "en",
+                  attachments: list[tuple[str, bytes]] = (), actor: str,  # type: ignore[assignment]
+                  max_bytes: int = MAX_BYTES) -> Interview:  # fmt: skip
+    """Record an interview and make its redacted text a `testimony` source with extracted claims.
+
+    The testimony comes as `text` or as a file's bytes (any format the readers take), in memory only.
+    The sealed payload keeps the full text, the original file and attachments; the source keeps only the
+    masked text, cites the pseudonym as publisher, and has a keyed id (see `keyed_source_id`)."""
+    v = _need(vault, "recording an interview")
+    if (text is None) == (file is None):
+        raise VaultError("give the testimony as text or as one file, not both")
+    if file is not None:
+        name, data = file
+        try:
+            text = read_document(name, data, max_bytes=max_bytes).text
+        except ReadError as e:  # the reader's reason names the format problem, never the content
+            raise VaultError(f"the testimony file cannot be read: {e}") from None
+    assert text is not None
+    if not text.strip():
+        raise VaultError("the testimony is empty")
+    if interview_date:
+        try:
+            date.fromisoformat(interview_date)
+        except ValueError:
+            raise VaultError("the interview date must be written YYYY-MM-DD") from None
+    w = _witness(s, wid)
+    everyone = [_unsealed(v, "witness", x.id, x.wrapped_key, x.identity) for x in s.scalars(select(Witness))]
+    masked, n_masked = redact(text, everyone)
+    iid = _next_id(s, Interview, "I")
+    raw = file[1] if file else text.encode()
+    source_id = keyed_source_id(v.index_key, raw)
+    payload = {"date": interview_date, "place": place, "interviewer": interviewer, "language": language,
+               "text": text, "file": _b64(file), "attachments": [_b64(a) for a in attachments]}  # fmt: skip
+    wrapped, sealed = _sealed(v, "interview", iid, payload)
+    if s.get(Source, source_id) is None:
+        s.add(Source(id=source_id, kind="testimony", title=f"Testimony of {w.id} ({iid})", publisher=w.id,
+                     published_at=interview_date, language=language, reliability="C", text=masked,
+                     filename=None, format="testimony", size_bytes=len(masked.encode()),
+                     extractor_version=EXTRACTOR_VERSION))  # fmt: skip
+        s.flush()
+        insert_claims(s, extract_claims(masked, published_at=interview_date, source_id=source_id, language=language))
+    interview = Interview(id=iid, witness_id=w.id, source_id=source_id, wrapped_key=wrapped, payload=sealed)
+    s.add(interview)
+    s.flush()
+    append(s, actor=actor, action="vault.interview.add", target_type="interview", target_id=iid, before=None,
+           after={"witness": w.id, "source_id": source_id, "masked": n_masked,
+                  "attachments": len(attachments)})  # fmt: skip
+    return interview
+
+
+def _b64(item: tuple[str, bytes] | None) -> dict[str, str] | None:
+    import base64
+
+    return None if item is None else {"name": item[0], "data": base64.b64encode(item[1]).decode()}
+
+
+def read_interview(s: Session, vault: UnlockedVault | None, iid: str, *, actor: str) -> dict[str, Any]:
+    v = _need(vault, "reading an interview")
+    i = s.get(Interview, iid)
+    if i is None:
+        raise VaultError(f"no interview {iid}")
+    out = _unsealed(v, "interview", iid, i.wrapped_key, i.payload)
+    append(s, actor=actor, action="vault.interview.read", target_type="interview", target_id=iid, before=None,
+           after=None)  # fmt: skip
+    return out
+
+
+def set_consent(s: Session, wid: str, scope: str, *, bodies: list[str] = (), actor: str) -> Consent:  # type: ignore[assignment]
+    """Record what the witness agreed to now. It replaces (withdraws) any earlier consent."""
+    if scope not in CONSENT_SCOPES:
+        raise ConsentError(f"consent scope must be one of {', '.join(CONSENT_SCOPES)}")
+    if scope == "share" and not bodies:
+        raise ConsentError("consent to share names the bodies it may be shared with (e.g. --body OHCHR)")
+    _witness(s, wid)
+    for c in _current(s, wid):
+        c.withdrawn_at = utcnow()
+    c = Consent(witness_id=wid, scope=scope, bodies=list(bodies), recorded_by=actor)
+    s.add(c)
+    s.flush()
+    append(s, actor=actor, action="vault.consent.set", target_type="witness", target_id=wid, before=None,
+           after={"scope": scope, "bodies": list(bodies)})  # fmt: skip
+    return c
+
+
+def withdraw_consent(s: Session, wid: str, *, actor: str) -> int:
+    _witness(s, wid)
+    current = _current(s, wid)
+    for c in current:
+        c.withdrawn_at = utcnow()
+    append(s, actor=actor, action="vault.consent.withdraw", target_type="witness", target_id=wid, before=None,
+           after={"withdrawn": len(current)})  # fmt: skip
+    return len(current)
+
+
+def _current(s: Session, wid: str) -> list[Consent]:
+    return list(s.scalars(select(Consent).where(Consent.witness_id == wid, Consent.withdrawn_at.is_(None))))
+
+
+def allows(s: Session, wid: str, audience: str) -> bool:
+    """May material from this witness go to `audience`: "internal", "public", or a named body ("OHCHR")?"""
+    for c in _current(s, wid):
+        if audience == "internal" or c.scope == "publish":
+            return True
+        if c.scope == "share" and audience != "public" and audience.casefold() in {b.casefold() for b in c.bodies}:
+            return True
+    return False
+
+
+def blocked_sources(s: Session, audience: str) -> set[str]:
+    """Testimony sources whose witness's current consent does not cover `audience` (checked at each export)."""
+    rows = s.execute(select(Interview.source_id, Interview.witness_id)).all()
+    return {sid for sid, wid in rows if sid and not allows(s, wid, audience)}
