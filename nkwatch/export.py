@@ -98,7 +98,7 @@ def _cell(v: Any) -> Any:
     return ";".join(v) if isinstance(v, list) else v
 
 
-def write_file_atomically(path: Path, write: Any) -> Any:
+def write_file_atomically(path: Path, write: Any, *, binary: bool = False) -> Any:
     """Call write(stream) on a temporary file beside `path`, then rename it over `path`.
 
     An export interrupted half-way never leaves a truncated file that looks complete.
@@ -106,7 +106,7 @@ def write_file_atomically(path: Path, write: Any) -> Any:
     path = path.resolve()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             result = write(f)
             f.flush()
             os.fsync(f.fileno())

@@ -257,3 +257,54 @@ def consent_withdraw(witness: str, actor: ActorOption = None, db: DbOption = Non
         except VaultError as e:
             fail(str(e), 1)
     out.print(f"consent of {witness} withdrawn")
+
+
+def _backup_passphrase(confirm: bool) -> str:
+    return os.environ.get("NKWATCH_BACKUP_PASSPHRASE") or typer.prompt(
+        "Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+@app.command("backup")
+def backup_cmd(file: Annotated[Path, typer.Argument(help="The backup file to write.")],
+               verify: Annotated[bool, typer.Option(help="Restore into a temporary store and compare.")] = True,
+               db: DbOption = None) -> None:  # fmt: skip
+    """Write an encrypted backup of the whole store and its originals (passphrase: NKWATCH_BACKUP_PASSPHRASE
+    or a prompt). With --verify (the default) it is restored into a temporary store and compared."""
+    import tempfile
+
+    from nkwatch import config
+    from nkwatch.store.db import open_store
+    from nkwatch.vault import VaultError
+    from nkwatch.vault.backup import backup, dump_tables, restore
+
+    passphrase = _backup_passphrase(confirm=True)
+    store = store_or_fail(db)
+    try:
+        held = backup(store, file, passphrase, originals=config.originals_dir())
+        if verify:
+            with tempfile.TemporaryDirectory(prefix="nkwatch-verify-") as tmp:
+                check = open_store(str(Path(tmp) / "verify.db"))
+                restore(check, file, passphrase, originals=Path(tmp) / "originals")
+                same = dump_tables(check) == dump_tables(store)
+                check.close()
+            if not same:
+                fail(f"the backup {file} does not restore to the same content; do not rely on it", 1)
+    except VaultError as e:
+        fail(str(e), 1)
+    out.print(f"backup written to {escape(str(file))}: {held['rows']} rows in {held['tables']} tables, "
+              f"{held['originals']} originals" + ("; verified by restoring it" if verify else ""))
+
+
+@app.command("restore")
+def restore_cmd(file: Annotated[Path, typer.Argument(help="The backup file.", exists=True)],
+                db: DbOption = None) -> None:  # fmt: skip
+    """Restore an encrypted backup into an empty store (a new --db) and its originals folder."""
+    from nkwatch import config
+    from nkwatch.vault import VaultError
+    from nkwatch.vault.backup import restore
+
+    try:
+        done = restore(store_or_fail(db), file, _backup_passphrase(confirm=False), originals=config.originals_dir())
+    except VaultError as e:
+        fail(str(e), 1)
+    out.print(f"restored {done['rows']} rows and {done['originals']} originals")
