@@ -166,8 +166,16 @@ def split(s: Session, iid: str, claim_ids: list[str], *, actor: str) -> Incident
 
 
 def publish(s: Session, iid: str, *, actor: str) -> Incident:
-    """Mark an incident publishable; its claims are locked so the published grouping cannot drift."""
+    """Mark an incident publishable; its claims are locked so the published grouping cannot drift.
+
+    An incident told by testimony is refused unless at least k witnesses in the vault share the place, date
+    and act it would show (nkwatch.vault.disclosure): public pages show them as they are."""
+    from nkwatch.vault.disclosure import publish_refusal
+
     inc = _incident(s, iid)
+    why = publish_refusal(s, inc)
+    if why:
+        raise ReviewError(why)
     before = _incident_summary(s, inc)
     inc.status = "publishable"
     for c in _claims_of(s, iid):
