@@ -37,27 +37,52 @@ def _date_forms(value: str) -> list[str]:
     except ValueError:
         return [value]
     m = _MONTHS[d.month - 1]
-    return [d.isoformat(), f"{d.day} {m} {d.year}", f"{m} {d.day}, {d.year}", f"{m} {d.day} {d.year}",
-            f"{d.day:02}/{d.month:02}/{d.year}", f"{d.month:02}/{d.day:02}/{d.year}", f"{d.day}.{d.month}.{d.year}",
-            f"{d.year}년 {d.month}월 {d.day}일", f"{d.year}.{d.month:02}.{d.day:02}"]  # fmt: skip
+    forms = [d.isoformat(), f"{d.day} {m} {d.year}", f"{m} {d.day}, {d.year}", f"{m} {d.day} {d.year}",
+             f"{d.day} {m[:3]} {d.year}", f"{m[:3]} {d.day}, {d.year}", f"{d.day}-{d.month}-{d.year}",
+             f"{d.year}년 {d.month}월 {d.day}일", f"{d.year}.{d.month}.{d.day}"]  # fmt: skip
+    # Numeric forms with and without leading zeros, day first and month first, any of / . - as separator.
+    for a, b in ((d.day, d.month), (d.month, d.day)):
+        forms.append(rf"(?<!\d)0?{a}\s*[/.\-]\s*0?{b}\s*[/.\-]\s*{d.year}(?!\d)")
+    forms.append(rf"(?<!\d){d.year}\s*[/.\-]\s*0?{d.month}\s*[/.\-]\s*0?{d.day}(?!\d)")
+    return forms
+
+
+def _bounded(pattern: str, value: str) -> str:
+    """`pattern` that cannot match inside a longer Latin word ("Ri" must not mask "during")."""
+    v = value.strip()
+    head = r"(?<![A-Za-z])" if v[:1].isascii() and v[:1].isalpha() else ""
+    tail = r"(?![A-Za-z])" if v[-1:].isascii() and v[-1:].isalpha() else ""
+    return head + pattern + tail
+
+
+def _names(identity: dict[str, Any]) -> list[str]:
+    """Every name of the witness and of the relatives recorded with them (family_in_dprk)."""
+    names = [n for key in ("name", "name_hangul", "other_names") for n in _values(identity.get(key))]
+    family = identity.get("family_in_dprk")
+    for rel in family if isinstance(family, list) else []:
+        if isinstance(rel, dict):
+            names += [n for key in ("name", "name_hangul", "other_names") for n in _values(rel.get(key))]
+    return names
 
 
 def identity_patterns(identity: dict[str, Any]) -> list[tuple[str, str]]:
     """(regex, mask) for every value of one identity, with the variants a text may use."""
     out: list[tuple[str, str]] = []
-    for key in ("name", "name_hangul", "other_names"):
-        for name in _values(identity.get(key)):
-            out.append((_flex(name), NAME))
-            parts = re.split(r"\s+", name.strip())
-            if len(parts) > 1:  # the given name alone ("Chol-su"), and the name written surname last
-                out.append((_flex(" ".join(parts[1:])), NAME))
-                out.append((_flex(" ".join([*parts[1:], parts[0]])), NAME))
-            elif re.fullmatch(r"[가-힣]{3,4}", name.strip()):
-                out.append((re.escape(name.strip()[1:]), NAME))  # Hangul given name without the surname
+    surnames = {x.casefold() for x in _lists()["surnames"]}
+    for name in _names(identity):
+        out.append((_bounded(_flex(name), name), NAME))
+        parts = re.split(r"[\s,]+", name.strip())
+        if len(parts) > 1:  # the name written the other way round ("Qinmarsh Tervalo", "Pak, Chol-su")
+            out.append((_bounded(r"[\s,]*".join(_flex(p) for p in [*parts[1:], parts[0]]), name), NAME))
+            # Each part alone, except a common Korean surname: "Kim" alone names millions, "Chol-su" or
+            # "Tervalo" alone may name the witness.
+            out += [(_bounded(_flex(p), p), NAME) for p in parts if len(p) >= 2 and p.casefold() not in surnames]
+        elif re.fullmatch(r"[가-힣]{3,4}", name.strip()):
+            out.append((re.escape(name.strip()[1:]), NAME))  # Hangul given name without the surname
     for v in _values(identity.get("date_of_birth")):
-        out.extend((_flex(f), DATE) for f in _date_forms(v))
+        out.extend((f if "\\" in f else _flex(f), DATE) for f in _date_forms(v))
     for key in ("home_town", "address"):
-        out.extend((_flex(v), PLACE) for v in _values(identity.get(key)))
+        out.extend((_bounded(_flex(v), v), PLACE) for v in _values(identity.get(key)))
     for v in _values(identity.get("contact")):
         out.append((_flex(v), CONTACT))
         digits = re.sub(r"\D", "", v)
@@ -83,14 +108,19 @@ def _generic() -> list[tuple[re.Pattern[str], str]]:
     # Romanised Korean names: surname + hyphenated or two-part given name ("Kim Chol-su", "Ri Yong Ho").
     romanised = rf"\b(?:{surnames})\s+{syll}(?:-[a-z]{{1,6}}|\s+{syll}\b)"
     relations = "|".join(re.escape(r) for r in lists["relations"])
-    relation_name = rf"(\b(?:{relations})\s+)((?:[A-Z][a-z\-]+)(?:\s+[A-Z][a-z\-]+){{0,2}})"
+    # Not a name: a sentence going on after the relation word ("my friend. In April ...", "my uncle In 2019").
+    stop = "|".join(["In", "On", "At", "The", "And", "But", "When", "After", "Before", "During", "Then", *_MONTHS])
+    relation_name = rf"(\b(?:{relations})\s+)((?!(?:{stop})\b)(?:[A-Z][a-z\-]+)(?:\s+[A-Z][a-z\-]+){{0,2}})"
     hangul = rf"[{lists['hangul_surnames']}][가-힣]{{1,2}}(?=\s?(?:씨|님|동지|선생|동무|아주머니|할머니|할아버지))"
+    kin = "|".join(lists["hangul_relations"])
+    hangul_relation = rf"((?:{kin})\s+)([{lists['hangul_surnames']}][가-힣]{{1,2}})"
     return [
         (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), CONTACT),
         (re.compile(r"(?<!\w)\+?\d[\d\s\-().]{7,}\d(?!\w)"), CONTACT),
         (re.compile(romanised), NAME),
         (re.compile(relation_name), NAME),
         (re.compile(hangul), NAME),
+        (re.compile(hangul_relation), NAME),
     ]
 
 

@@ -1,0 +1,58 @@
+"""Redaction of testimony text: identity values in every form, private names by pattern, public figures kept.
+
+The first cases are regressions from bench/fuzz_ingest.py's redaction target (a made-up identity written
+into a testimony in the variants people use; any value left in the masked text is a leak).
+"""
+
+from __future__ import annotations
+
+from nkwatch.vault.redact import redact
+
+WITNESS = {"name": "Tervalo Qinmarsh", "name_hangul": "테르발로", "date_of_birth": "1983-07-19",
+           "home_town": "Ostrelby", "contact": "+82 10 5550 7731",
+           "family_in_dprk": [{"relation": "mother", "name": "Pak Yong-hui", "name_hangul": "박용희"}]}  # fmt: skip
+
+
+def _masked(text: str) -> str:
+    return redact(text, [WITNESS])[0]
+
+
+def test_fuzz_regression_the_given_name_alone_is_masked():
+    # Found by the fuzzer: "I am Tortor." kept the first part of a Western-order name.
+    assert "Tervalo" not in _masked("I am Tervalo. Everyone called me TERVALO.")
+
+
+def test_name_written_surname_last_with_a_comma_and_in_capitals():
+    out = _masked("Qinmarsh, Tervalo signed. QINMARSH TERVALO again. tervalo-qinmarsh in lower case.")
+    assert "tervalo" not in out.lower() and "qinmarsh" not in out.lower()
+
+
+def test_dates_of_birth_in_numeric_forms_without_leading_zeros():
+    for form in ("7/19/1983", "19.07.1983", "1983/7/19", "19 Jul 1983", "July 19, 1983", "1983년 7월 19일"):
+        assert "[date withheld]" in _masked(f"Born {form}."), form
+
+
+def test_relatives_names_from_the_identity_are_masked_in_both_scripts():
+    out = _masked("My mother Pak Yong Hui (박용희) still lives there; Yong-hui sends word.")
+    assert "Yong" not in out and "박용희" not in out and "용희" not in out
+
+
+def test_a_short_name_part_does_not_mask_inside_other_words():
+    out = redact("During the trial Ri spoke.", [{"name": "Ri Kal"}])[0]
+    assert out.startswith("During the trial") and "Kal" not in out
+
+
+def test_hangul_name_with_a_particle_and_home_town_possessive():
+    out = _masked("테르발로는 Ostrelby's market에서 일했다.")
+    assert "테르발로" not in out and "Ostrelby" not in out
+
+
+def test_common_surname_alone_is_not_masked_but_public_figures_stay():
+    out = redact("Kim Jong Un visited. Kim Chol-su was taken.", [{"name": "Kim Chol-su"}])[0]
+    assert out.startswith("Kim Jong Un visited.") and "Chol-su" not in out
+
+
+def test_titles_and_korean_kinship_words_before_a_name():
+    out, _ = redact("내 동생 김철수는 잡혀갔다. Comrade Ri Yong-nam and Officer Pak came. My friend In April left.")
+    assert "김철수" not in out and "Yong-nam" not in out and "Officer Pak" not in out
+    assert "In April" in out  # a sentence going on after a relation word is not a name
