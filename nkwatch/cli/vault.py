@@ -90,6 +90,18 @@ def vault_init(key_file: KeyFileOption = None, new_key_file: Annotated[bool, typ
     out.print("vault created. Keep the passphrase or key file safe: without it, nothing in the vault can be read.")
 
 
+@vault_app.command("unlock-check")
+def vault_unlock_check(key_file: KeyFileOption = None, actor: ActorOption = None, db: DbOption = None) -> None:
+    """Check that the passphrase (or key file) opens the vault, and nothing else; exit 1 if it does not."""
+    from nkwatch.review.audit import append
+
+    def op(s, vault, who):  # noqa: ANN001, ANN202
+        append(s, actor=who, action="vault.unlock", target_type="vault", target_id="cli", before=None, after=None)
+
+    _with_vault(db, key_file, op, actor=actor)
+    out.print("the vault opens with this passphrase or key file")
+
+
 @vault_app.command("status")
 def vault_status(db: DbOption = None) -> None:
     """Whether a vault exists, how it is opened, and how much it holds (no key needed)."""
@@ -297,14 +309,22 @@ def backup_cmd(file: Annotated[Path, typer.Argument(help="The backup file to wri
 
 @app.command("restore")
 def restore_cmd(file: Annotated[Path, typer.Argument(help="The backup file.", exists=True)],
+                verify: Annotated[bool, typer.Option(help="Compare the restored store with the backup, "
+                                                     "row for row and byte for byte.")] = False,
                 db: DbOption = None) -> None:  # fmt: skip
     """Restore an encrypted backup into an empty store (a new --db) and its originals folder."""
     from nkwatch import config
     from nkwatch.vault import VaultError
-    from nkwatch.vault.backup import restore
+    from nkwatch.vault.backup import restore, same_content
 
+    passphrase = _backup_passphrase(confirm=False)
     try:
-        done = restore(store_or_fail(db), file, _backup_passphrase(confirm=False), originals=config.originals_dir())
+        store = store_or_fail(db)
+        done = restore(store, file, passphrase, originals=config.originals_dir())
+        diff = same_content(store, file, passphrase, originals=config.originals_dir()) if verify else []
     except VaultError as e:
         fail(str(e), 1)
-    out.print(f"restored {done['rows']} rows and {done['originals']} originals")
+    if diff:
+        fail(f"the restored store differs from the backup: {', '.join(diff[:10])}", 1)
+    out.print(f"restored {done['rows']} rows and {done['originals']} originals"
+              + ("; verified: the same content as the backup" if verify else ""))  # fmt: skip

@@ -56,6 +56,10 @@ def validate(meta: SourceMeta) -> SourceMeta:
         vocab.check("reliability", meta.reliability, field="reliability")
     except ValueError as e:
         raise MetadataError(str(e)) from e
+    if meta.kind == "testimony":  # would put a witness's words, names included, in the clear tables
+        raise MetadataError("kind: a testimony is not ingested as an ordinary source; record it in the witness "
+                            "vault (`nkwatch interview add WITNESS FILE`), which keeps it encrypted and adds "
+                            "a redacted copy as the source")  # fmt: skip
     meta.published_at = normalise_date(meta.published_at)
     if meta.language is not None and not re.fullmatch(r"[a-z]{2}", meta.language):
         raise MetadataError(f"language: {meta.language!r} is not an ISO 639-1 code such as 'en' or 'ko'")

@@ -136,3 +136,17 @@ def restore(store: Store, path: Path, passphrase: str, *, originals: Path) -> di
         tmp.write_bytes(z.read(n))
         os.replace(tmp, target)
     return {"rows": sum(len(r) for r in tables.values()), "originals": len(names)}
+
+
+def same_content(store: Store, path: Path, passphrase: str, *, originals: Path) -> list[str]:
+    """What differs between `store` (with its `originals` folder) and the backup at `path`: table names and
+    original files, empty when the content is the same row for row and byte for byte."""
+    z = read_backup(path, passphrase)
+    want = json.loads(z.read("tables.json"))
+    have = json.loads(json.dumps(dump_tables(store), ensure_ascii=False, sort_keys=True))
+    diff = [f"table {t}" for t in sorted(set(want) | set(have)) if want.get(t, []) != have.get(t, [])]
+    names = {n.removeprefix("originals/") for n in z.namelist() if n.startswith("originals/") and not n.endswith("/")}
+    files = {f.relative_to(originals).as_posix() for f in _originals(originals)}
+    diff += [f"original {n}" for n in sorted(names ^ files)]
+    diff += [f"original {n}" for n in sorted(names & files) if (originals / n).read_bytes() != z.read("originals/" + n)]
+    return diff

@@ -20,14 +20,37 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[\s\-‐‑–.'’]+", "", unicodedata.normalize("NFKC", plain)).casefold()
 
 
-def blind_index(index_key: bytes, identity: dict[str, Any]) -> str | None:
-    """The index of an identity, or None when it has neither a name nor a date of birth to match on."""
-    names = [identity.get("name_hangul"), identity.get("name")]
-    name = next((normalise_name(n) for n in names if n and normalise_name(n)), "")
-    dob = str(identity.get("date_of_birth") or "").strip()
-    if not name or not dob:
-        return None
+def _digest(index_key: bytes, name: str, dob: str) -> str:
     return hmac.new(index_key, f"witness\x00{name}\x00{dob}".encode(), hashlib.sha256).hexdigest()
+
+
+def _name_forms(identity: dict[str, Any]) -> list[str]:
+    """Normalised forms of every name (Hangul first, then Latin, then other names), each once."""
+    names: list[Any] = [identity.get("name_hangul"), identity.get("name")]
+    other = identity.get("other_names")
+    names += other if isinstance(other, list) else [other]
+    forms = []
+    for n in names:
+        if isinstance(n, str) and normalise_name(n):
+            forms.append(normalise_name(n))
+            parts = n.split()
+            if len(parts) > 1:  # the same name written the other way round
+                forms.append(normalise_name(" ".join([*parts[1:], parts[0]])))
+    return list(dict.fromkeys(forms))
+
+
+def blind_indexes(index_key: bytes, identity: dict[str, Any]) -> list[str]:
+    """The index of each name form of an identity with its date of birth; empty without both."""
+    dob = str(identity.get("date_of_birth") or "").strip()
+    if not dob:
+        return []
+    return [_digest(index_key, name, dob) for name in _name_forms(identity)]
+
+
+def blind_index(index_key: bytes, identity: dict[str, Any]) -> str | None:
+    """The index of the first name form (kept on the witness row), or None."""
+    found = blind_indexes(index_key, identity)
+    return found[0] if found else None
 
 
 def keyed_source_id(index_key: bytes, data: bytes) -> str:

@@ -39,6 +39,15 @@ class Witness(Base):
     identity: Mapped[bytes] = mapped_column(LargeBinary)  # sealed JSON: name, dob, home town, ...
 
 
+class BlindIndex(Base):
+    """One keyed digest (HMAC of a normalised name form and the date of birth) per name form of a witness."""
+
+    __tablename__ = "vault_blind_index"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    witness_id: Mapped[str] = mapped_column(ForeignKey("vault_witnesses.id"), primary_key=True, index=True)
+
+
 class Interview(Base):
     """One interview; everything said and attached is in the sealed payload."""
 

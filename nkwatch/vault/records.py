@@ -8,6 +8,7 @@ Every function takes the caller's session (one transaction) and, where it touche
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -19,11 +20,11 @@ from nkwatch.ingest.readers import MAX_BYTES, ReadError, read_document
 from nkwatch.review.audit import append
 from nkwatch.store.models import Source, utcnow
 from nkwatch.store.writes import insert_claims
-from nkwatch.vault.blind import blind_index, keyed_source_id
+from nkwatch.vault.blind import blind_index, blind_indexes, keyed_source_id
 from nkwatch.vault.crypto import new_key, open_sealed, seal
 from nkwatch.vault.errors import ConsentError, VaultError, VaultLocked
 from nkwatch.vault.keys import UnlockedVault
-from nkwatch.vault.models import Consent, Interview, Witness
+from nkwatch.vault.models import BlindIndex, Consent, Interview, Witness
 from nkwatch.vault.redact import redact
 
 IDENTITY_FIELDS = ("name", "name_hangul", "other_names", "date_of_birth", "sex", "home_town", "province",
@@ -73,10 +74,18 @@ def clean_identity(identity: dict[str, Any]) -> dict[str, Any]:
 def duplicates(s: Session, vault: UnlockedVault | None, identity: dict[str, Any]) -> list[str]:
     """Pseudonyms of witnesses with the same name and date of birth (exact match, through the blind index)."""
     v = _need(vault, "a duplicate check")
-    idx = blind_index(v.index_key, clean_identity(identity))
-    if idx is None:
+    digests = blind_indexes(v.index_key, clean_identity(identity))
+    if not digests:
         return []
-    return list(s.scalars(select(Witness.id).where(Witness.blind_index == idx).order_by(Witness.id)))
+    q = select(BlindIndex.witness_id).where(BlindIndex.digest.in_(digests)).distinct().order_by(BlindIndex.witness_id)
+    return list(s.scalars(q))
+
+
+def _index(s: Session, vault: UnlockedVault, w: Witness, identity: dict[str, Any]) -> None:
+    """(Re)write the blind-index rows of a witness."""
+    w.blind_index = blind_index(vault.index_key, identity)
+    s.query(BlindIndex).filter(BlindIndex.witness_id == w.id).delete()
+    s.add_all(BlindIndex(digest=d, witness_id=w.id) for d in blind_indexes(vault.index_key, identity))
 
 
 def add_witness(s: Session, vault: UnlockedVault | None, identity: dict[str, Any], *, actor: str,
@@ -87,9 +96,10 @@ def add_witness(s: Session, vault: UnlockedVault | None, identity: dict[str, Any
     identity = clean_identity(identity)
     wid = _next_id(s, Witness, "W")
     wrapped, sealed = _sealed(v, "witness", wid, identity)
-    w = Witness(id=wid, risk_level=risk_level, blind_index=blind_index(v.index_key, identity),
-                wrapped_key=wrapped, identity=sealed)  # fmt: skip
+    w = Witness(id=wid, risk_level=risk_level, wrapped_key=wrapped, identity=sealed)
     s.add(w)
+    s.flush()
+    _index(s, v, w, identity)
     s.flush()
     append(s, actor=actor, action="vault.witness.add", target_type="witness", target_id=wid, before=None,
            after={"risk_level": risk_level, "fields": sorted(identity)})  # fmt: skip
@@ -118,7 +128,7 @@ def update_identity(s: Session, vault: UnlockedVault | None, wid: str, changes: 
     w = _witness(s, wid)
     identity = clean_identity({**_unsealed(v, "witness", wid, w.wrapped_key, w.identity), **changes})
     w.wrapped_key, w.identity = _sealed(v, "witness", wid, identity)
-    w.blind_index = blind_index(v.index_key, identity)
+    _index(s, v, w, identity)
     append(s, actor=actor, action="vault.witness.update", target_type="witness", target_id=wid, before=None,
            after={"fields": sorted(changes)})  # fmt: skip
 
@@ -154,6 +164,8 @@ def add_interview(s: Session, vault: UnlockedVault | None, wid: str, *, text: st
     assert text is not None
     if not text.strip():
         raise VaultError("the testimony is empty")
+    if not re.fullmatch(r"[a-z]{2}", language or ""):
+        raise VaultError("the language must be an ISO 639-1 code such as 'en' or 'ko'")
     if interview_date:
         try:
             date.fromisoformat(interview_date)
@@ -168,13 +180,16 @@ def add_interview(s: Session, vault: UnlockedVault | None, wid: str, *, text: st
     payload = {"date": interview_date, "place": place, "interviewer": interviewer, "language": language,
                "text": text, "file": _b64(file), "attachments": [_b64(a) for a in attachments]}  # fmt: skip
     wrapped, sealed = _sealed(v, "interview", iid, payload)
+    # Only the year of the interview goes in the clear (it dates "last year" in the testimony); the day, like
+    # the place, would tell when the witness was where, so it stays sealed in the payload.
+    year = interview_date[:4] if interview_date else None
     if s.get(Source, source_id) is None:
         s.add(Source(id=source_id, kind="testimony", title=f"Testimony of {w.id} ({iid})", publisher=w.id,
-                     published_at=interview_date, language=language, reliability="C", text=masked,
+                     published_at=year, language=language, reliability="C", text=masked,
                      filename=None, format="testimony", size_bytes=len(masked.encode()),
                      extractor_version=EXTRACTOR_VERSION))  # fmt: skip
         s.flush()
-        insert_claims(s, extract_claims(masked, published_at=interview_date, source_id=source_id, language=language))
+        insert_claims(s, extract_claims(masked, published_at=year, source_id=source_id, language=language))
     interview = Interview(id=iid, witness_id=w.id, source_id=source_id, wrapped_key=wrapped, payload=sealed)
     s.add(interview)
     s.flush()

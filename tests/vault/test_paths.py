@@ -1,0 +1,96 @@
+"""The ways into and out of the vault: ordinary ingest refuses testimonies, duplicates across scripts,
+the interview date kept sealed, the CLI's unlock-check and verified restore, clear errors without values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from nkwatch.cli import app
+from nkwatch.ingest.metadata import MetadataError, SourceMeta
+from nkwatch.ingest.pipeline import ingest_paths
+from nkwatch.store.models import Source
+from nkwatch.vault import VaultError, keys, records
+from nkwatch.vault.models import BlindIndex
+
+FAST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+PERSON = {"name": "Kim Chol-su", "name_hangul": "김철수", "date_of_birth": "1975-10-01", "sex": "male"}
+
+
+def test_ordinary_ingest_refuses_a_testimony_and_stores_nothing(store, tmp_path):
+    f = tmp_path / "statement.txt"
+    f.write_text("I am Kim Chol-su. In 2019 agents executed three people in Hyesan.")
+    with pytest.raises(MetadataError, match="witness vault"):
+        ingest_paths(store, [f], SourceMeta(kind="testimony"), originals=tmp_path / "orig")
+    (tmp_path / "statement.txt.meta.json").write_text(json.dumps({"kind": "testimony"}))
+    report = ingest_paths(store, [f], originals=tmp_path / "orig")
+    assert report.failed and "witness vault" in report.failed[0].reason
+    with store.session() as s:
+        assert s.scalar(select(Source.id)) is None
+    assert not (tmp_path / "orig").exists() or not any((tmp_path / "orig").rglob("*"))
+
+
+def test_duplicates_are_found_from_either_script_and_after_an_update(store):
+    with store.session() as s:
+        v = keys.init_vault(s, passphrase="pass phrase", kdf=FAST)
+        w = records.add_witness(s, v, PERSON, actor="c")
+        assert records.duplicates(s, v, {"name": "KIM CHOLSU", "date_of_birth": "1975-10-01"}) == [w.id]
+        assert records.duplicates(s, v, {"name_hangul": "김철수", "date_of_birth": "1975-10-01"}) == [w.id]
+        assert records.duplicates(s, v, {"name": "Chol-su Kim", "date_of_birth": "1975-10-01"}) == [w.id]
+        assert records.duplicates(s, v, {"name": "Kim Chol-su", "date_of_birth": "1975-10-02"}) == []
+        records.update_identity(s, v, w.id, {"date_of_birth": "1975-10-02"}, actor="c")
+        assert records.duplicates(s, v, {"name": "Kim Chol-su", "date_of_birth": "1975-10-02"}) == [w.id]
+        assert records.duplicates(s, v, {"name": "Kim Chol-su", "date_of_birth": "1975-10-01"}) == []
+        digests = list(s.scalars(select(BlindIndex.digest)))
+        assert digests and not any("kim" in d or "1975" in d for d in digests)
+
+
+def test_interview_day_and_place_stay_sealed_only_the_year_is_clear(store):
+    with store.session() as s:
+        v = keys.init_vault(s, passphrase="pass phrase", kdf=FAST)
+        w = records.add_witness(s, v, PERSON, actor="c")
+        i = records.add_interview(s, v, w.id, text="Last year agents arrested my neighbour.", actor="c",
+                                  interview_date="2023-05-02", place="Hanawon")  # fmt: skip
+        src = s.get(Source, i.source_id)
+        assert src.published_at == "2023" and "Hanawon" not in (src.title or "")
+        assert records.read_interview(s, v, i.id, actor="c")["date"] == "2023-05-02"
+        with pytest.raises(VaultError, match="ISO 639-1"):
+            records.add_interview(s, v, w.id, text="x", language="english", actor="c")
+
+
+def test_errors_name_the_problem_never_a_value(store):
+    with store.session() as s:
+        v = keys.init_vault(s, passphrase="pass phrase", kdf=FAST)
+        for bad in ({"date_of_birth": "born 1 Oct 1975 in Musan"}, {"sex": "Kim Chol-su"}):
+            with pytest.raises(VaultError) as e:
+                records.add_witness(s, v, bad, actor="c")
+            assert "Musan" not in str(e.value) and "Kim" not in str(e.value)
+        w = records.add_witness(s, v, PERSON, actor="c")
+        with pytest.raises(VaultError) as e:
+            records.add_interview(s, v, w.id, file=("a.pdf", b"%PDF-1.4 Kim Chol-su garbage"), actor="c")
+        assert "Kim" not in str(e.value) and "cannot be read" in str(e.value)
+
+
+def test_cli_unlock_check_and_verified_restore(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("NKWATCH_VAULT_PASSPHRASE", "a long vault passphrase")
+    monkeypatch.setenv("NKWATCH_BACKUP_PASSPHRASE", "a long backup passphrase")
+    r = CliRunner()
+    db = str(tmp_path / "a.db")
+    assert r.invoke(app, ["vault", "init", "--db", db]).exit_code == 0
+    res = r.invoke(app, ["vault", "unlock-check", "--db", db])
+    assert res.exit_code == 0 and "opens" in res.output
+    monkeypatch.setenv("NKWATCH_VAULT_PASSPHRASE", "a wrong guess")
+    res = r.invoke(app, ["vault", "unlock-check", "--db", db])
+    assert res.exit_code == 1 and "wrong passphrase" in res.output
+    monkeypatch.setenv("NKWATCH_VAULT_PASSPHRASE", "a long vault passphrase")
+    res = r.invoke(app, ["witness", "add", "--identity-file", "-", "--db", db], input=json.dumps(PERSON))
+    assert res.exit_code == 0, res.output
+    assert r.invoke(app, ["backup", str(tmp_path / "b.nkwbak"), "--db", db]).exit_code == 0
+    res = r.invoke(app, ["restore", str(tmp_path / "b.nkwbak"), "--verify", "--db", str(tmp_path / "b.db")])
+    assert res.exit_code == 0 and "verified" in res.output, res.output
+    res = r.invoke(app, ["witness", "show", "W-0001", "--db", str(tmp_path / "b.db")])
+    assert "Kim Chol-su" in res.output  # the restored vault opens with the same passphrase
