@@ -150,6 +150,9 @@ def fuzz_upload(f: Findings, rng: random.Random, pool: list[tuple[str, bytes]], 
             wid = records.add_witness(s, v, IDENTITY, actor="fuzz").id
         n = 0
         while time.monotonic() < until:
+            if rng.random() < 0.1:
+                fuzz_long_text(f, rng, store, v, wid)
+                continue
             name, data = rng.choice(pool)
             data = mutate(rng, planted + data if rng.random() < 0.5 else data)
             ext = Path(name).suffix if rng.random() < 0.8 else rng.choice(EXTS)
@@ -169,6 +172,31 @@ def fuzz_upload(f: Findings, rng: random.Random, pool: list[tuple[str, bytes]], 
 
             f.timed("upload", f"{ext} {len(data)} bytes", one)
         store.close()
+
+
+SLOW_SECONDS = 3.0
+_RUNS = ["김", "1", "a", "A", "@", ".", " ", "-", "Kim ", "my brother ", "1 ", "ab.", "\n", "씨", "Hyesan "]
+
+
+def fuzz_long_text(f: Findings, rng: random.Random, store, v, wid: str) -> None:  # noqa: ANN001
+    """Long runs of one pattern (a table of numbers, a word without spaces): regexes that backtrack on them
+    make an upload hang. An input slower than SLOW_SECONDS is a finding."""
+    from nkwatch.vault import VaultError, records
+
+    text = "".join(rng.choice(_RUNS) * rng.randint(1, 20000) for _ in range(rng.randint(1, 4)))
+    t = time.perf_counter()
+    try:
+        with store.session() as s:
+            records.add_interview(s, v, wid, text=text, actor="fuzz")
+            s.rollback()
+    except VaultError:
+        pass
+    except Exception as e:
+        f.record("upload", f"{type(e).__name__}: {str(e)[:80]}", traceback.format_exc(limit=6), text.encode(), ".txt")
+    took = time.perf_counter() - t
+    f.runs["long text"] = f.runs.get("long text", 0) + 1
+    if took > SLOW_SECONDS:
+        f.record("upload", f"slow: {took:.1f} s for {len(text)} characters", text[:200], text.encode(), ".txt")
 
 
 # Name parts that are not words of English or the coder's dictionaries.

@@ -115,7 +115,9 @@ def _generic() -> list[tuple[re.Pattern[str], str]]:
     kin = "|".join(lists["hangul_relations"])
     hangul_relation = rf"((?:{kin})\s+)([{lists['hangul_surnames']}][가-힣]{{1,2}})"
     return [
-        (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), CONTACT),
+        # Anchored at the start of a run and bounded: "[\w.+-]+@" alone retried at every position of a long
+        # word is quadratic (50,000 Hangul syllables took 7 s).
+        (re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"), CONTACT),
         (re.compile(r"(?<!\w)\+?\d[\d\s\-().]{7,}\d(?!\w)"), CONTACT),
         (re.compile(romanised), NAME),
         (re.compile(relation_name), NAME),
