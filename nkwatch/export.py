@@ -55,9 +55,15 @@ def _claim_csv_from_json(d: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def write_claims(claims: Iterable[Claim], fmt: str, out: IO[str]) -> int:
-    """Write claims to a text stream; returns how many."""
-    return write_rows((claim_json(c) for c in claims), fmt, out, CSV_COLUMNS, _claim_csv_from_json)
+def write_claims(claims: Iterable[Claim], fmt: str, out: IO[str], *, audience: str = "public") -> int:
+    """Write claims to a text stream; returns how many.
+
+    Claims from testimonies go through the witness vault's gate for `audience` (nkwatch.vault.guard:
+    consent, then the disclosure check for anyone outside); "internal" is for the organisation's own staff."""
+    from nkwatch.vault.guard import claims_for
+
+    return write_rows((claim_json(c) for c in claims_for(claims, audience)), fmt, out, CSV_COLUMNS,
+                      _claim_csv_from_json)  # fmt: skip
 
 
 INCIDENT_CSV = ["id", "kind", "act", "indicator", "category", "when_start", "when_end", "when_precision", "place_id",
@@ -66,9 +72,15 @@ INCIDENT_CSV = ["id", "kind", "act", "indicator", "category", "when_start", "whe
                 "independent_sources"]  # fmt: skip
 
 
-def write_incidents(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> int:
-    """Write incidents (as `nkwatch.link.query.incident_export` gives them) to a text stream; returns how many."""
-    return write_rows(rows, fmt, out, INCIDENT_CSV, lambda d: {k: _cell(d.get(k)) for k in INCIDENT_CSV})
+def write_incidents(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str], *, audience: str = "public") -> int:
+    """Write incidents (as `nkwatch.link.query.incident_export` gives them) to a text stream; returns how many.
+
+    Written inside a `Store.session()` block (as every caller does), incidents told by testimony go through
+    the witness vault's gate for `audience` (nkwatch.vault.guard): left out, generalised, or as they are."""
+    from nkwatch.vault.guard import incident_rows_for
+
+    return write_rows(incident_rows_for(rows, audience), fmt, out, INCIDENT_CSV,
+                      lambda d: {k: _cell(d.get(k)) for k in INCIDENT_CSV})  # fmt: skip
 
 
 def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str], columns: list[str], flat: Any) -> int:

@@ -7,7 +7,8 @@ newest revision, so `nkwatch init` and every other command agree on what the tab
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -75,6 +76,17 @@ def migrate(engine: Engine) -> None:
         command.upgrade(_alembic_config(engine), "head")
 
 
+# The session of the innermost `Store.session()` block in this thread or task. Writers that get plain rows
+# (nkwatch.export.write_incidents) use it to apply the witness vault's consent and disclosure rules, so that
+# no export path has to remember to (see nkwatch.vault.guard).
+_ACTIVE: ContextVar[Session | None] = ContextVar("nkwatch_active_session", default=None)
+
+
+def active_session() -> Session | None:
+    """The session of the `Store.session()` block this code runs in, if any."""
+    return _ACTIVE.get()
+
+
 class Store:
     """A handle on one nkwatch database: an engine and a session factory."""
 
@@ -90,7 +102,13 @@ class Store:
     def session(self) -> Iterator[Session]:
         """A session in one transaction: committed when the block ends, rolled back on any error."""
         with self._sessions() as s, s.begin():
-            yield s
+            token = _ACTIVE.set(s)
+            try:
+                yield s
+            finally:
+                # A block ended in another context (a generator finished elsewhere) has nothing to undo.
+                with suppress(ValueError):
+                    _ACTIVE.reset(token)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -121,8 +121,11 @@ def test_library_canaries_never_leave_the_vault(db_url, tmp_path, monkeypatch):
         assert not search(s, "Velmorath") and not search(s, "벨모라스")
         incidents = list(s.scalars(select(Incident)))
         for fmt in FORMATS:
-            with open(out / f"claims.{fmt}", "w", encoding="utf-8") as f:
-                write_claims(s.scalars(select(Claim)), fmt, f)
+            for who in ("public", "internal", "OHCHR"):
+                with open(out / f"claims-{who}.{fmt}", "w", encoding="utf-8") as f:
+                    write_claims(s.scalars(select(Claim)), fmt, f, audience=who)
+                with open(out / f"incidents-{who}.{fmt}", "w", encoding="utf-8") as f:
+                    write_incidents((incident_export(s, i) for i in incidents), fmt, f, audience=who)
             with open(out / f"incidents.{fmt}", "w", encoding="utf-8") as f:
                 write_incidents((incident_export(s, i) for i in incidents), fmt, f)
             with open(out / f"public-incidents.{fmt}", "w", encoding="utf-8") as f:
@@ -131,7 +134,10 @@ def test_library_canaries_never_leave_the_vault(db_url, tmp_path, monkeypatch):
                                                     for e in entries(s)], ensure_ascii=False))  # fmt: skip
         assert verify(s).ok
     backup(store, out / "store.nkwbak", "backup passphrase", originals=home / "originals", kdf=FAST)
-    assert "executed three people" in (out / "claims.jsonl").read_text()  # the testimony's claims went out
+    # The testimony's claims did go out to the organisation's own staff (and were searched for canaries)...
+    assert "executed three people" in (out / "claims-internal.jsonl").read_text()
+    # ...but not to the public: no single testimony claim is shared by five witnesses.
+    assert "executed three people" not in (out / "claims-public.jsonl").read_text()
     assert "W-0001" in (out / "audit.json").read_text()
     found = _file_hits(tmp_path)  # the store still open: -wal and -shm are there on SQLite
     if store.dialect == "postgresql":
