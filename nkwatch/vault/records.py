@@ -13,19 +13,20 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from nkwatch.extract import EXTRACTOR_VERSION, extract_claims
 from nkwatch.ingest.readers import MAX_BYTES, ReadError, read_document
 from nkwatch.review.audit import append
-from nkwatch.store.models import Source, utcnow
-from nkwatch.store.writes import insert_claims
+from nkwatch.store.models import Claim, Source, utcnow
+from nkwatch.store.writes import insert_claims, merge_claims
 from nkwatch.vault.blind import blind_index, blind_indexes, keyed_source_id
 from nkwatch.vault.crypto import new_key, open_sealed, seal
 from nkwatch.vault.errors import ConsentError, VaultError, VaultLocked
 from nkwatch.vault.keys import UnlockedVault
 from nkwatch.vault.models import BlindIndex, Consent, Interview, Witness
-from nkwatch.vault.redact import redact
+from nkwatch.vault.redact import mask_identities, redact
 
 IDENTITY_FIELDS = ("name", "name_hangul", "other_names", "date_of_birth", "sex", "home_town", "province",
                    "escape_year", "family_in_dprk", "contact")  # fmt: skip
@@ -102,8 +103,36 @@ def add_witness(s: Session, vault: UnlockedVault | None, identity: dict[str, Any
     _index(s, v, w, identity)
     s.flush()
     append(s, actor=actor, action="vault.witness.add", target_type="witness", target_id=wid, before=None,
-           after={"risk_level": risk_level, "fields": sorted(identity)})  # fmt: skip
+           after={"risk_level": risk_level, "fields": sorted(identity),
+                  "testimonies_masked_again": _mask_everywhere(s, identity)})  # fmt: skip
     return w
+
+
+def _mask_everywhere(s: Session, identity: dict[str, Any]) -> int:
+    """Mask `identity` in every testimony source already stored (a witness added or changed after others
+    named them), re-extract those sources' claims, and mask the quotes of claims people kept. Works on the
+    clear, already-masked text: masking is monotone, so nothing needs decrypting. Returns sources changed.
+
+    What it cannot reach: audit entries and exports or backups written before (see the README)."""
+    changed = 0
+    ids = {sid for sid in s.scalars(select(Interview.source_id)) if sid}
+    for src in s.scalars(select(Source).where(Source.id.in_(ids))) if ids else []:
+        masked, n = mask_identities(src.text, [identity])
+        if not n:
+            continue
+        src.text, src.size_bytes = masked, len(masked.encode())
+        merge_claims(s, src.id, extract_claims(masked, published_at=src.published_at, source_id=src.id,
+                                               language=src.language))  # fmt: skip
+        for c in s.scalars(select(Claim).where(Claim.source_id == src.id)):
+            quote, m = mask_identities(c.quote, [identity])
+            if m:  # a claim a person reviewed keeps its fields; its quote loses the name
+                c.quote = quote
+                s.flush()
+                if s.get_bind().dialect.name == "sqlite":  # the FTS table has no update trigger for quotes
+                    s.execute(sql("DELETE FROM claims_fts WHERE claim_id = :id"), {"id": c.id})
+                    s.execute(sql("INSERT INTO claims_fts(claim_id, quote) VALUES (:id, :q)"), {"id": c.id, "q": quote})
+        changed += 1
+    return changed
 
 
 def _witness(s: Session, wid: str) -> Witness:
@@ -130,7 +159,7 @@ def update_identity(s: Session, vault: UnlockedVault | None, wid: str, changes: 
     w.wrapped_key, w.identity = _sealed(v, "witness", wid, identity)
     _index(s, v, w, identity)
     append(s, actor=actor, action="vault.witness.update", target_type="witness", target_id=wid, before=None,
-           after={"fields": sorted(changes)})  # fmt: skip
+           after={"fields": sorted(changes), "testimonies_masked_again": _mask_everywhere(s, identity)})  # fmt: skip
 
 
 def identities(s: Session, vault: UnlockedVault | None, *, actor: str) -> dict[str, dict[str, Any]]:

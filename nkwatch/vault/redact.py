@@ -131,13 +131,19 @@ def _is_public(name: str) -> bool:
     return any(norm == re.sub(r"[\s\-]+", " ", p).lower() for p in _lists()["public_figures"])
 
 
-def redact(text: str, identities: list[dict[str, Any]] = ()) -> tuple[str, int]:  # type: ignore[assignment]
-    """`text` with identity values and private persons' names masked, and how many masks were applied."""
+def mask_identities(text: str, identities: list[dict[str, Any]]) -> tuple[str, int]:
+    """`text` with the values of `identities` masked (no name patterns), and how many masks were applied."""
     count = 0
     for identity in identities:
         for pattern, mask in identity_patterns(identity):
             text, n = re.subn(pattern, mask, text, flags=re.IGNORECASE)
             count += n
+    return text, count
+
+
+def redact(text: str, identities: list[dict[str, Any]] = ()) -> tuple[str, int]:  # type: ignore[assignment]
+    """`text` with identity values and private persons' names masked, and how many masks were applied."""
+    text, count = mask_identities(text, list(identities))
     # Public figures are shielded first so the generic name patterns leave them alone.
     shields: list[str] = []
 
@@ -147,11 +153,38 @@ def redact(text: str, identities: list[dict[str, Any]] = ()) -> tuple[str, int]:
 
     publics = sorted(_lists()["public_figures"], key=len, reverse=True)
     text = re.sub("|".join(_flex(p) for p in publics), shield, text)
+    found: set[str] = set()  # names the patterns masked: masked again wherever else the text names them
+
+    def masked(name: str, mask: str) -> str:
+        if _is_public(name):
+            return name
+        if mask == NAME:
+            found.add(name)
+        return mask
+
     for rx, mask in _generic():
         if rx.groups == 2:  # relation + name: keep the spacing, mask the name
-            text, n = rx.subn(lambda m, mask=mask: m.group(1) + (m.group(2) if _is_public(m.group(2)) else mask), text)
+            text, n = rx.subn(lambda m, mask=mask: m.group(1) + masked(m.group(2), mask), text)
         else:
-            text, n = rx.subn(lambda m, mask=mask: m.group(0) if _is_public(m.group(0)) else mask, text)
+            text, n = rx.subn(lambda m, mask=mask: masked(m.group(0), mask), text)
+        count += n
+    for pattern in _echoes(found):
+        text, n = re.subn(pattern, NAME, text)
         count += n
     text = re.sub(r"\x00(\d+)\x00", lambda m: shields[int(m.group(1))], text)
     return text, count
+
+
+def _echoes(names: set[str]) -> list[str]:
+    """Patterns for other mentions of names found by pattern ("my friend Zeltrana Vossbeck ... Vossbeck said"):
+    the whole name, and each Latin part alone that is neither a common surname nor a capitalised common word."""
+    surnames = {x.casefold() for x in _lists()["surnames"]}
+    common = {"in", "on", "at", "the", "and", "but", "when", "after", "before", "during", "then",
+              *(m.casefold() for m in _MONTHS)}  # fmt: skip
+    out = set()
+    for name in names:
+        out.add(_bounded(_flex(name), name))
+        for part in re.split(r"[\s]+", name.strip()):
+            if len(part) >= 3 and part.isascii() and part.casefold() not in surnames | common:
+                out.add(_bounded(re.escape(part), part))
+    return sorted(out, key=len, reverse=True)

@@ -94,3 +94,33 @@ def test_cli_unlock_check_and_verified_restore(tmp_path: Path, monkeypatch):
     assert res.exit_code == 0 and "verified" in res.output, res.output
     res = r.invoke(app, ["witness", "show", "W-0001", "--db", str(tmp_path / "b.db")])
     assert "Kim Chol-su" in res.output  # the restored vault opens with the same passphrase
+
+
+def test_a_witness_added_later_is_masked_in_testimonies_already_stored(store):
+    from nkwatch.review.ops import confirm
+    from nkwatch.store.models import Claim
+    from nkwatch.store.search import search
+
+    told = ("My friend Zeltrana Vossbeck told me. In 2018 guards at Camp 16 beat prisoners to death; "
+            "Zeltrana Vossbeck saw it.")
+    with store.session() as s:
+        v = keys.init_vault(s, passphrase="pass phrase", kdf=FAST)
+        w = records.add_witness(s, v, PERSON, actor="c")
+        i = records.add_interview(s, v, w.id, text=told, actor="c")
+        sid = i.source_id
+        assert "Vossbeck" not in s.get(Source, sid).text  # "my friend X": masked by pattern...
+        quote = s.get(Source, sid).text
+    with store.session() as s:  # ...but suppose a person's name slipped through and a claim was reviewed
+        src = s.get(Source, sid)
+        src.text = told
+        c = s.scalars(select(Claim).where(Claim.source_id == sid)).first()
+        c.quote = told[told.index("In 2018"):]
+        confirm(s, c.id, actor="editor")
+        cid = c.id
+    with store.session() as s:
+        v = keys.unlock(s, passphrase="pass phrase")
+        records.add_witness(s, v, {"name": "Zeltrana Vossbeck", "date_of_birth": "1980-01-01"}, actor="c")
+    with store.session() as s:
+        assert "Vossbeck" not in s.get(Source, sid).text and "Zeltrana" not in s.get(Source, sid).text
+        assert "Vossbeck" not in s.get(Claim, cid).quote and s.get(Claim, cid).status == "reviewed"
+        assert not search(s, "Vossbeck") and quote

@@ -68,3 +68,8 @@ def test_long_runs_are_redacted_in_linear_time():
         redact(text_, [WITNESS])
         assert time.perf_counter() - t < 2.0
     assert redact("write to drusk.v+x@example.org now")[0] == "write to [contact withheld] now"
+
+
+def test_a_name_found_by_pattern_is_masked_wherever_else_the_text_names_it():
+    out, _ = redact("My friend Zeltrana Vossbeck came. Later Vossbeck was beaten; Officer Pak and Pak Chol left.")
+    assert "Vossbeck" not in out and "Zeltrana" not in out
