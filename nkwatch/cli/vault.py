@@ -213,8 +213,11 @@ def witness_show(witness: str, key_file: KeyFileOption = None, actor: ActorOptio
 @interview_app.command("add")
 def interview_add(
     witness: Annotated[str, typer.Argument(help="The witness's pseudonym (W-0001).")],
-    file: Annotated[Path | None, typer.Argument(help="The testimony file (txt, md, html, pdf, docx).")] = None,
-    text: Annotated[str | None, typer.Option(help="The testimony as text, instead of a file.")] = None,
+    file: Annotated[Path | None, typer.Argument(help="The testimony file (txt, md, html, pdf, docx), or - to read "
+                                                "it from stdin.")] = None,
+    text: Annotated[str | None, typer.Option(help="The testimony as text, instead of a file. A command line is "
+                                             "visible to other users and kept in shell history: prefer a file or -.")]
+    = None,
     date: Annotated[str | None, typer.Option(help="Interview date, YYYY-MM-DD.")] = None,
     place: Annotated[str | None, typer.Option(help="Where the interview took place.")] = None,
     interviewer: Annotated[str | None, typer.Option(help="Who interviewed.")] = None,
@@ -222,10 +225,14 @@ def interview_add(
     key_file: KeyFileOption = None, actor: ActorOption = None, db: DbOption = None,
 ) -> None:
     """Record an interview: sealed in the vault; its redacted text becomes a testimony source with claims."""
+    import sys
+
     from nkwatch.vault.records import add_interview
 
     blob = None
-    if file is not None:
+    if file is not None and str(file) == "-":
+        blob = ("testimony.txt", sys.stdin.buffer.read())  # read in memory; the name only picks the reader
+    elif file is not None:
         try:
             blob = (file.name, file.read_bytes())
         except OSError as e:
