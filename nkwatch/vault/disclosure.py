@@ -293,12 +293,15 @@ def guard_incident_rows(s: Session, rows: Iterable[dict[str, Any]], *, k: int = 
     by_source = testimony_witnesses(s)
     people = population(s) if by_source else []
     report = report if report is not None else {}
+    decided: dict[Shown, Decision] = {}
     for row in rows:
         if not by_source or not set(row.get("sources") or ()) & set(by_source):
             yield row
             continue
         shown = Shown(row.get("act") or row.get("indicator"), row.get("place_id"), row.get("when_start"))
-        d = check(shown, people, k=k)
+        if shown not in decided:
+            decided[shown] = check(shown, people, k=k)
+        d = decided[shown]
         if not d.ok:
             report["withheld"] = report.get("withheld", 0) + 1
             continue

@@ -40,6 +40,7 @@ def claims_for(claims: Iterable[Claim], audience: str = "public", *, k: int = di
     by_source: dict[str, str] = {}
     blocked: set[str] = set()
     people: list[disclosure.Person] = []
+    decided: dict[disclosure.Shown, bool] = {}
     for c in claims:
         if not ready:  # set up on the first claim, from its own session
             s = object_session(c) or active_session()
@@ -54,9 +55,10 @@ def claims_for(claims: Iterable[Claim], audience: str = "public", *, k: int = di
                 report["withheld_consent"] = report.get("withheld_consent", 0) + 1
                 continue
             if audience != INTERNAL:
-                act, place, when = c.act or c.indicator, c.place_id, (c.when or {}).get("start")
-                d = disclosure.check(disclosure.Shown(act, place, when), people, k=k, generalise=False)
-                if not d.ok:
+                shown = disclosure.Shown(c.act or c.indicator, c.place_id, (c.when or {}).get("start"))
+                if shown not in decided:  # many claims share a combination: count each once
+                    decided[shown] = disclosure.check(shown, people, k=k, generalise=False).ok
+                if not decided[shown]:
                     report["withheld_disclosure"] = report.get("withheld_disclosure", 0) + 1
                     continue
         yield c
