@@ -48,6 +48,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API conne
     cur.execute("PRAGMA busy_timeout=10000")
     # 64 MiB of page cache: index pages stay in memory through a batch of inserts (the default is 2 MiB).
     cur.execute("PRAGMA cache_size=-65536")
+    # Deleted and overwritten content is zeroed rather than left in free pages: when a name is masked in a
+    # testimony after the fact (nkwatch.vault.records), the unmasked text must not linger in the file.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

@@ -124,3 +124,22 @@ def test_a_witness_added_later_is_masked_in_testimonies_already_stored(store):
         assert "Vossbeck" not in s.get(Source, sid).text and "Zeltrana" not in s.get(Source, sid).text
         assert "Vossbeck" not in s.get(Claim, cid).quote and s.get(Claim, cid).status == "reviewed"
         assert not search(s, "Vossbeck") and quote
+
+
+def test_text_masked_after_the_fact_does_not_linger_in_the_sqlite_file(tmp_path):
+    from nkwatch.store.db import open_store
+
+    store = open_store(str(tmp_path / "s.db"))
+    told = "In 2018 guards at Camp 16 beat prisoners to death, Yarrowfen Quist said."
+    with store.session() as s:
+        v = keys.init_vault(s, passphrase="pass phrase", kdf=FAST)
+        w = records.add_witness(s, v, PERSON, actor="c")
+        sid = records.add_interview(s, v, w.id, text=told, actor="c").source_id
+        assert "Yarrowfen" in s.get(Source, sid).text  # no pattern knows this name...
+    with store.session() as s:  # ...until the custodian records the person
+        records.add_witness(s, keys.unlock(s, passphrase="pass phrase"), {"name": "Yarrowfen Quist"}, actor="c")
+    with store.engine.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    data = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("s.db"))
+    assert b"Yarrowfen" not in data
