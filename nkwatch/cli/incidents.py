@@ -13,7 +13,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from nkwatch.cli.common import DbOption, err, fail, out, store_or_fail
-from nkwatch.cli.main import app, export_app
+from nkwatch.cli.main import AudienceOption, app, checked_audience, export_app
 
 
 @app.command("link")
@@ -116,18 +116,23 @@ def export_incidents(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, json or csv.")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
     min_confidence: Annotated[float, typer.Option(help="Only incidents at least this confident.")] = 0.0,
+    audience: AudienceOption = "public",
     db: DbOption = None,
 ) -> None:
-    """Export incidents, one a line: id, claim_ids, the merged fields, sources, independent_sources, confidence."""
+    """Export incidents, one a line: id, claim_ids, the merged fields, sources, independent_sources, confidence.
+
+    Incidents told by testimony go out only as the witnesses' current consent and the disclosure check allow
+    for the audience (left out, generalised, or as they are)."""
     from nkwatch.export import FORMATS, write_file_atomically, write_incidents
     from nkwatch.link.query import IncidentFilter, incident_export, list_incidents
 
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    who = checked_audience(audience)
 
     def write(f: IO[str]) -> int:
         rows, _ = list_incidents(s, IncidentFilter(min_confidence=min_confidence), limit=None)
-        return write_incidents((incident_export(s, inc) for inc in rows), fmt, f)
+        return write_incidents((incident_export(s, inc) for inc in rows), fmt, f, audience=who)
 
     with store_or_fail(db).session() as s:
         if output is None:

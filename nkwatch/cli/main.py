@@ -6,7 +6,7 @@ import re
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 from rich.markup import escape
@@ -205,6 +205,22 @@ def extract(
     out.print(f"{c.added} added, {c.updated} updated, {c.removed} removed, {c.kept} reviewed claims kept")
 
 
+AudienceOption = Annotated[str, typer.Option(
+    help="Who the export is for: public (default), internal, or a named body (e.g. OHCHR). Testimony claims "
+    "go in only where the witness's current consent covers it.")]  # fmt: skip
+
+
+def checked_audience(value: str) -> str:
+    """The audience of an export (nkwatch.vault.policy.audience), or a clear error."""
+    from nkwatch.vault import ConsentError
+    from nkwatch.vault.policy import audience
+
+    try:
+        return audience(value)
+    except ConsentError as e:
+        fail(str(e))
+
+
 @export_app.command("claims")
 def export_claims(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (the spec's claim objects) or csv.")] = "jsonl",
@@ -214,21 +230,29 @@ def export_claims(
     year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
     status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    audience: AudienceOption = "public",
     db: DbOption = None,
 ) -> None:
-    """Export claims as JSON Lines (one spec claim object a line) or CSV."""
+    """Export claims as JSON Lines (one spec claim object a line) or CSV.
+
+    Claims from testimonies go out only as the witness's current consent and the disclosure check allow."""
     from nkwatch.export import FORMATS, write_claims, write_file_atomically
     from nkwatch.store.queries import ClaimFilter, iter_claims
 
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    who = checked_audience(audience)
     flt = ClaimFilter(act=act, kind=kind, year=year, source=source, status=status)
     with store_or_fail(db).session() as s:
+
+        def write(f: IO[str]) -> int:  # the writer gates testimony for `who` (nkwatch.vault.guard)
+            return write_claims(iter_claims(s, flt), fmt, f, audience=who)
+
         if output is None:
-            write_claims(iter_claims(s, flt), fmt, sys.stdout)
+            write(sys.stdout)
             return
-        n = write_file_atomically(output, lambda f: write_claims(iter_claims(s, flt), fmt, f))
-    err.print(f"{n} claims written to {output}")
+        n = write_file_atomically(output, write)
+    err.print(f"{n} claims written to {output} (audience: {who})")
 
 
 @app.command()

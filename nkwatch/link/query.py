@@ -28,6 +28,7 @@ class IncidentFilter:
     perpetrator: str | None = None
     indicator: str | None = None
     text: str | None = None  # full-text search over the quotes of the incident's claims
+    where: Any = None  # an extra SQL condition (nkwatch.vault.policy.incident_clause: consent in public mode)
 
     def apply(self, q: Select) -> Select:
         if self.act:
@@ -56,6 +57,8 @@ class IncidentFilter:
             q = q.where(Incident.place_id.in_(inside))
         if self.text and self.text.strip():
             q = q.where(Incident.id.in_(select(Claim.incident_id).where(claim_match(self.text))))
+        if self.where is not None:
+            q = q.where(self.where)
         return q
 
 

@@ -20,6 +20,7 @@ from nkwatch.store.models import Claim
 from nkwatch.store.queries import count_claims, get_claim, get_source, list_sources, page_claims
 from nkwatch.store.search import search
 from nkwatch.web import present
+from nkwatch.web.pages import _withheld
 from nkwatch.web.params import BadParameter, claim_filter, incident_filter, incident_paging, paging
 from nkwatch.web.review import actor
 from nkwatch.web.security import Principal, require
@@ -55,7 +56,7 @@ def incident(request: Request, incident_id: str, p: Principal = READ_PUBLIC) -> 
     """One incident: merged facts (each with the claim it came from), confidence breakdown, sources, claims."""
     with web_state(request).store.session() as s:
         inc = get_incident(s, incident_id)
-        if p.public and inc.status != "publishable":
+        if p.public and (inc.status != "publishable" or _withheld(s, inc.id)):
             raise LookupError(f"no incident with id {incident_id!r}")
         return present.incident_out(p, incident_detail(s, inc))
 

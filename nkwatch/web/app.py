@@ -22,7 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nkwatch import config
 from nkwatch.store.db import Store, open_store
-from nkwatch.web import api, exports, pages, review, upload, users
+from nkwatch.vault.errors import VaultError, VaultLocked
+from nkwatch.web import api, exports, pages, review, upload, users, vault
+from nkwatch.web.keyring import Keyring
+from nkwatch.web.memform import FormError, TooLarge
 from nkwatch.web.params import BadParameter
 from nkwatch.web.render import make_templates, page, redirect
 from nkwatch.web.security import AuthRequired, Forbidden
@@ -64,11 +67,12 @@ class SecurityHeaders:
 
 def create_app(store_url: str | None = None, *, public: bool = False, originals: Path | None = None,
                secure_cookies: bool = False, max_upload_mb: float = 50.0,
-               threads: int | None = None) -> FastAPI:  # fmt: skip
+               threads: int | None = None, vault_idle_minutes: float = 15.0) -> FastAPI:  # fmt: skip
     """The app for the store at `store_url` (a path or URL; NKWATCH_DB or the default when None).
 
     `public=True` lets anonymous visitors read published incidents (and nothing else); people with an
     account sign in as usual. `secure_cookies` marks cookies Secure: use it when served over HTTPS.
+    A witness vault unlocked in a session locks itself after `vault_idle_minutes` without vault use.
     """
     threads = threads or int(os.environ.get("NKWATCH_WEB_THREADS", "4"))
 
@@ -86,12 +90,14 @@ def create_app(store_url: str | None = None, *, public: bool = False, originals:
                   "Authenticate with `Authorization: Bearer <token>` (make a token on your account page).")  # fmt: skip
     app.state.nk = WebState(store=open_store(store_url), originals=originals or config.originals_dir(),
                             public=public, templates=make_templates(), secure_cookies=secure_cookies,
-                            max_upload_bytes=int(max_upload_mb * 1024 * 1024))  # fmt: skip
+                            max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+                            keyring=Keyring(idle_seconds=vault_idle_minutes * 60))  # fmt: skip
     _planner_statistics(app.state.nk.store)
     static = Path(__file__).with_name("static")
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for module in (pages, review, upload, exports, users, api):
+    for module in (pages, review, upload, exports, users, api, vault):
         app.include_router(module.router)
+    app.include_router(vault.api_router)
     _handlers(app)
     app.add_middleware(SecurityHeaders)
     return app
@@ -137,6 +143,25 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(BadParameter)
     async def bad_parameter(request: Request, exc: BadParameter) -> Response:
         return _error(request, 400, str(exc))
+
+    @app.exception_handler(VaultLocked)
+    async def vault_locked(request: Request, exc: VaultLocked) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "the witness vault is locked for this token or session: "
+                                 "POST /api/vault/unlock first"}, status_code=423)  # fmt: skip
+        return vault.locked_page(request)
+
+    @app.exception_handler(VaultError)
+    async def vault_error(request: Request, exc: VaultError) -> Response:
+        return _error(request, 400, str(exc))  # vault messages never hold a protected value (errors.py)
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, exc: TooLarge) -> Response:
+        return _error(request, 413, str(exc))
+
+    @app.exception_handler(FormError)
+    async def form_error(request: Request, exc: FormError) -> Response:
+        return _error(request, 400, f"The form could not be read: {exc}")
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

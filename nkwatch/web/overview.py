@@ -23,12 +23,26 @@ class Overview:
     indicators: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def _scope(q: Select, published_only: bool) -> Select:
-    return q.where(Incident.status == "publishable") if published_only else q
+def _scope(q: Select, published_only: bool, withheld: Any = None) -> Select:
+    if not published_only:
+        return q
+    q = q.where(Incident.status == "publishable")
+    return q.where(withheld) if withheld is not None else q
+
+
+def _public_withheld(s: Session, published_only: bool) -> Any:
+    """Public mode leaves out incidents with testimony whose witness did not consent to publication (read on
+    every request, so a withdrawal shows at once)."""
+    if not published_only:
+        return None
+    from nkwatch.vault.policy import PUBLIC, blocked_sources, incident_clause
+
+    return incident_clause(blocked_sources(s, PUBLIC))
 
 
 def overview(s: Session, *, published_only: bool = False) -> Overview:
-    totals = {"incidents": s.scalar(_scope(select(func.count()).select_from(Incident), published_only)) or 0}
+    w = _public_withheld(s, published_only)
+    totals = {"incidents": s.scalar(_scope(select(func.count()).select_from(Incident), published_only, w)) or 0}
     if not published_only:
         totals["sources"] = s.scalar(select(func.count()).select_from(Source)) or 0
         totals["claims"] = s.scalar(select(func.count()).select_from(Claim)) or 0
@@ -38,18 +52,20 @@ def overview(s: Session, *, published_only: bool = False) -> Overview:
     by_year = {(y, c or "other"): n for y, c, n in s.execute(_scope(
         select(Incident.year, Incident.category, func.count()).where(Incident.year.is_not(None),
                                                                     Incident.kind != "statistic")
-        .group_by(Incident.year, Incident.category), published_only))}  # fmt: skip
+        .group_by(Incident.year, Incident.category), published_only, w))}  # fmt: skip
     by_place = {p: n for p, n in s.execute(_scope(
         select(Incident.place_id, func.count()).where(Incident.place_id.is_not(None)).group_by(Incident.place_id),
-        published_only))}  # fmt: skip
-    return Overview(totals, by_year, by_place, indicator_series(s, published_only=published_only))
+        published_only, w))}  # fmt: skip
+    return Overview(totals, by_year, by_place, indicator_series(s, published_only=published_only, withheld=w))
 
 
-def indicator_series(s: Session, *, published_only: bool = False) -> dict[str, list[dict[str, Any]]]:
+def indicator_series(s: Session, *, published_only: bool = False,
+                     withheld: Any = None) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
     """Per indicator, one point per statistic incident: its year (when it happened, else the period the
     figure covers, else the year it was published) and the range of figures its sources give."""
     stats = _scope(select(Incident.id, Incident.indicator, Incident.year, Incident.value_min, Incident.value_max,
-                          Incident.n_sources).where(Incident.kind == "statistic"), published_only).subquery()
+                          Incident.n_sources).where(Incident.kind == "statistic"), published_only,
+                   withheld).subquery()  # fmt: skip
     q = (select(stats, func.min(Claim.period), func.min(Source.published_at))
          .join(Claim, Claim.incident_id == stats.c.id).join(Source, Source.id == Claim.source_id)
          .group_by(*stats.c))  # fmt: skip

@@ -74,9 +74,16 @@ def _places() -> list[tuple[str, str]]:
 
 def _visible_incident(s: Any, p: Principal, ident: str) -> Incident:
     inc = get_incident(s, ident)
-    if p.public and inc.status != "publishable":
+    if p.public and (inc.status != "publishable" or _withheld(s, inc.id)):
         raise LookupError(f"no incident with id {ident!r}")  # not "forbidden": its existence is not public
     return inc
+
+
+def _withheld(s: Any, incident_id: str) -> bool:
+    """Whether a public visitor must not see this incident: it holds testimony not consented for publication."""
+    from nkwatch.vault.policy import PUBLIC, blocked_sources, incident_withheld
+
+    return incident_withheld(s, incident_id, blocked_sources(s, PUBLIC))
 
 
 def _incident_context(request: Request, p: Principal, ident: str) -> dict[str, Any]:

@@ -73,7 +73,18 @@ def incident_filter(request: Request, p: Principal) -> IncidentFilter:
     )  # fmt: skip
     if p.public:  # public visitors see published incidents only, whatever they ask for
         flt.status = "publishable"
+        flt.where = public_withheld(request)
     return flt
+
+
+def public_withheld(request: Request) -> object:
+    """For public visitors: the condition leaving out incidents with testimony not consented for publication
+    (nkwatch.vault.policy; consent is read on each request, so a withdrawal applies at once)."""
+    from nkwatch.vault.policy import PUBLIC, blocked_sources, incident_clause
+    from nkwatch.web.state import web_state
+
+    with web_state(request).store.session() as s:
+        return incident_clause(blocked_sources(s, PUBLIC))
 
 
 def incident_paging(request: Request) -> Paging:

@@ -19,7 +19,7 @@ FLASH_COOKIE = "nkw_flash"
 NAV = [  # (path, label, permission); public visitors see the entries that need only "read" and allow them
     ("/", "Overview", "read"), ("/incidents", "Incidents", "read"), ("/claims", "Claims", "read"),
     ("/sources", "Sources", "read"), ("/review", "Review", "review"), ("/upload", "Add sources", "add"),
-    ("/export", "Export", "export"), ("/users", "Users", "users"),
+    ("/export", "Export", "export"), ("/vault", "Vault", "vault"), ("/users", "Users", "users"),
 ]  # fmt: skip
 PUBLIC_NAV = {"/", "/incidents"}
 

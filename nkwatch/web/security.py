@@ -85,21 +85,33 @@ def identify(request: Request) -> Principal:
     return principal
 
 
-async def _submitted_csrf(request: Request) -> str:
+def form_limit(request: Request) -> int:
+    """The most bytes a form read into memory may have: the upload limit and room for the other fields."""
+    return web_state(request).max_upload_bytes + (256 << 10)
+
+
+async def _submitted_csrf(request: Request, in_memory: bool = False) -> str:
     value = request.headers.get(CSRF_HEADER)
     if value:
         return value
     ctype = request.headers.get("content-type", "")
     if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()  # Starlette keeps the parsed form: the route reads it again for free
+        if in_memory:  # the vault's forms: never spooled to a temporary file (nkwatch.web.memform)
+            from nkwatch.web.memform import memory_form
+
+            form = await memory_form(request, form_limit(request))
+        else:
+            form = await request.form()  # Starlette keeps the parsed form: the route reads it again for free
         v = form.get("csrf")
         return v if isinstance(v, str) else ""
     return ""
 
 
-def require(permission: str, *, public: bool = False) -> Callable:
+def require(permission: str, *, public: bool = False, memory_form: bool = False) -> Callable:
     """A dependency: the request's principal, if it holds `permission`; `public=True` also lets anonymous
-    visitors of a public server read (they get the PUBLIC principal, which sees only published incidents)."""
+    visitors of a public server read (they get the PUBLIC principal, which sees only published incidents).
+    `memory_form=True` reads a submitted form into memory only (the route must then read it with
+    nkwatch.web.memform.memory_form): for forms that carry what may never touch the disk."""
 
     async def dependency(request: Request) -> Principal:
         p = identify(request)
@@ -111,7 +123,7 @@ def require(permission: str, *, public: bool = False) -> Callable:
         if not p.can(permission):
             raise Forbidden()
         if request.method not in SAFE_METHODS and p.via == "session":
-            sent = await _submitted_csrf(request)
+            sent = await _submitted_csrf(request, memory_form)
             if not (p.csrf and sent and secrets.compare_digest(sent, p.csrf)):
                 raise Forbidden("The form was out of date or not sent by this site (CSRF check). Reload and retry.")
         return p

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
 from jinja2 import Environment
 
 from nkwatch.store.db import Store
+from nkwatch.web.keyring import Keyring
 
 
 @dataclass
@@ -19,6 +20,7 @@ class WebState:
     templates: Environment
     secure_cookies: bool  # set the Secure flag (behind HTTPS); off for http://127.0.0.1
     max_upload_bytes: int
+    keyring: Keyring = field(default_factory=Keyring)  # unlocked witness vaults: memory only, per process
 
 
 def web_state(request: Request) -> WebState:

@@ -70,6 +70,9 @@ async def login(request: Request, p: Principal = OPEN) -> Response:
 
 @router.post("/logout")
 def logout(request: Request, p: Principal = READ) -> Response:
+    from nkwatch.web.vault import lock_session
+
+    lock_session(request)  # the witness vault unlocked in this session locks with it
     with web_state(request).store.session() as s:
         accounts.end_session(s, request.cookies.get(SESSION_COOKIE) or "")
     resp = redirect(request, "/login", "Signed out")
@@ -119,6 +122,7 @@ async def change_password(request: Request, p: Principal = READ) -> Response:
             accounts.set_password(s, user, str(form.get("new") or ""))
         except accounts.AccountError as e:
             return redirect(request, "/account", str(e).capitalize())
+    web_state(request).keyring.lock_user(p.user_id or 0)  # every session was ended: so are its vaults
     resp = redirect(request, "/login", "Password changed: sign in again")
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -161,4 +165,5 @@ async def update_user(request: Request, user_id: int, p: Principal = ADMIN) -> R
         except accounts.AccountError as e:
             return redirect(request, "/users", f"Not changed: {e}")
         name = user.username
+    web_state(request).keyring.lock_user(user_id)  # a changed role or a disabled account: its vaults lock
     return redirect(request, "/users", f"User {name} updated")

@@ -3,7 +3,9 @@
 Columns: anonymous, viewer, analyst, editor, custodian, admin (on a private server), and an anonymous
 visitor of a public server. Paths use real ids where a page must show something (the published incident,
 a claim, a source); state-changing routes get ids that do not exist, so an allowed role gets 404 (the
-permission check comes first) and nothing changes between rows.
+permission check comes first) and nothing changes between rows. The witness vault is the custodian's
+alone; here it is locked (423 "vault is locked", or 401 for an unlock without a vault), which is what every
+other role must never get past: tests/web/test_vault.py walks the same routes with the vault unlocked.
 """
 
 from __future__ import annotations
@@ -68,6 +70,21 @@ POST  /api/claims/{claim_id}/correct             401 403 403 404 404 404 401
 POST  /api/incidents/{incident_id}/merge         401 403 403 404 404 404 401
 POST  /api/incidents/{incident_id}/split         401 403 403 404 404 404 401
 POST  /api/incidents/{incident_id}/publish       401 403 403 404 404 404 401
+GET   /vault                                     303 403 403 403 200 403 303
+POST  /vault/unlock                              303 403 403 403 401 403 303
+POST  /vault/lock                                303 403 403 403 303 403 303
+GET   /vault/witnesses/new                       303 403 403 403 423 403 303
+POST  /vault/witnesses                           303 403 403 403 423 403 303
+GET   /vault/witnesses/{witness_id}              303 403 403 403 423 403 303
+POST  /vault/witnesses/{witness_id}/interviews   303 403 403 403 423 403 303
+POST  /vault/witnesses/{witness_id}/consent      303 403 403 403 423 403 303
+POST  /vault/witnesses/{witness_id}/consent/withdraw 303 403 403 403 404 403 303
+GET   /vault/interviews/{interview_id}           303 403 403 403 423 403 303
+GET   /api/vault                                 401 403 403 403 200 403 401
+POST  /api/vault/unlock                          401 403 403 403 422 403 401
+POST  /api/vault/lock                            401 403 403 403 200 403 401
+POST  /api/vault/witnesses                       401 403 403 403 422 403 401
+POST  /api/vault/witnesses/{witness_id}/interviews 401 403 403 403 423 403 401
 GET   /static                                    200 200 200 200 200 200 200
 """
 EXPECTED = {(m, p): dict(zip(ROLES, map(int, codes), strict=True))
@@ -95,6 +112,7 @@ def concrete(method: str, path: str, world) -> str:  # noqa: ANN001
     return (path.replace("{incident_id}", world.published if real else "inc-000000000000")
             .replace("{claim_id}", world.claim if real else "000000000000")
             .replace("{source_id}", world.source).replace("{token_id}", "999999").replace("{user_id}", "999999")
+            .replace("{witness_id}", "W-9999").replace("{interview_id}", "I-9999")
             .replace("/static", "/static/app.css" if path == "/static" else "/static"))  # fmt: skip
 
 

@@ -1,0 +1,80 @@
+"""Read a form (urlencoded or multipart) into memory only, with a size limit.
+
+Starlette's own parser spools each uploaded file over 1 MB to a temporary file on disk. For the witness
+vault that is a leak: a testimony's plain text would lie in the temp folder (unlinked, but its blocks stay on
+the disk). These routes read the body through `memory_form` instead: the whole body is counted as it
+arrives and refused past the limit, and files are kept in memory (a spool whose limit is above the body
+limit never rolls over to disk). The parsed form is cached on the request, so the CSRF check and the route
+share one parse.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import Request
+from starlette.datastructures import FormData
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+
+_CACHE = "nkw_memory_form"
+
+
+class TooLarge(Exception):
+    def __init__(self, limit: int):
+        super().__init__(f"The upload is larger than the limit of {limit / (1024 * 1024):.0f} MB; nothing was stored.")
+        self.limit = limit
+
+
+class FormError(Exception):
+    """The form could not be read (malformed multipart body); the message says what, never the content."""
+
+
+async def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge(limit)  # refused before reading a byte
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > limit:
+            raise TooLarge(limit)
+        yield chunk
+
+
+async def memory_form(request: Request, limit: int) -> FormData:
+    """The request's form, read into memory only; raises TooLarge past `limit` bytes of body."""
+    cached = getattr(request.state, _CACHE, None)
+    if cached is not None:
+        return cached
+    ctype = request.headers.get("content-type", "")
+    stream = _capped(request, limit)
+    try:
+        if ctype.startswith("multipart/form-data"):
+            parser = MultiPartParser(request.headers, stream, max_files=20, max_fields=100, max_part_size=limit)
+            parser.spool_max_size = limit + 1  # the body is capped at `limit`: no file can reach the disk
+            form = await parser.parse()
+        elif ctype.startswith("application/x-www-form-urlencoded"):
+            form = await FormParser(request.headers, stream, max_part_size=limit).parse()
+        else:
+            form = FormData()
+    except MultiPartException as e:
+        raise FormError(str(e)) from None
+    setattr(request.state, _CACHE, form)
+    return form
+
+
+async def memory_json(request: Request, limit: int) -> dict[str, Any]:
+    """A JSON object body, read into memory with the same limit (FastAPI is not asked to parse it, so that
+    the permission check comes before the body is read)."""
+    raw = bytearray()
+    async for chunk in _capped(request, limit):
+        raw += chunk
+    try:
+        data = json.loads(bytes(raw) or b"{}")
+    except ValueError:
+        raise FormError("the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise FormError("send a JSON object")
+    return data
