@@ -202,7 +202,10 @@ def add_interview(s: Session, vault: UnlockedVault | None, wid: str, *, text: st
             raise VaultError("the interview date must be written YYYY-MM-DD") from None
     w = _witness(s, wid)
     everyone = [_unsealed(v, "witness", x.id, x.wrapped_key, x.identity) for x in s.scalars(select(Witness))]
-    masked, n_masked = redact(text, everyone)
+    # The interviewer and the place are sealed fields too; a testimony that names them ("X wrote it down")
+    # must not carry them out in the clear (found by the web canary test: a non-Korean name is no pattern).
+    sealed_fields = {"name": interviewer, "address": place}
+    masked, n_masked = redact(text, [*everyone, {k: v for k, v in sealed_fields.items() if v}])
     iid = _next_id(s, Interview, "I")
     raw = file[1] if file else text.encode()
     source_id = keyed_source_id(v.index_key, raw)

@@ -38,14 +38,20 @@ def flash(html: str) -> str:
 
 
 def docx_bytes(text: str, pad: int = 0) -> bytes:
-    """A DOCX holding `text`, padded with `pad` random bytes in a media part (a large file, short text)."""
+    """A DOCX holding `text`, padded with `pad` random bytes in a media part (a large file, short text).
+
+    Its parts are stored uncompressed, so the text is in the file's bytes as it is: a copy of the upload
+    anywhere on disk is then found by a plain search (a deflated DOCX would hide it from one)."""
     d = docx.Document()
     for para in text.split("\n"):
         d.add_paragraph(para)
+    deflated = io.BytesIO()
+    d.save(deflated)
     buf = io.BytesIO()
-    d.save(buf)
-    if pad:
-        with zipfile.ZipFile(buf, "a", zipfile.ZIP_STORED) as z:
+    with zipfile.ZipFile(deflated) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for item in src.infolist():
+            z.writestr(item.filename, src.read(item.filename))
+        if pad:
             z.writestr("word/media/scan.bin", os.urandom(pad))
     return buf.getvalue()
 
@@ -61,7 +67,8 @@ class TempFiles:
 
         def kept(*args: Any, **kwargs: Any) -> Any:
             kwargs.pop("delete", None)
-            kwargs["dir"] = folder
+            if kwargs.get("dir") is None:
+                kwargs["dir"] = folder
             f = real_named(*args, delete=False, **kwargs)
             self.made.append(f.name)
             return f
