@@ -19,9 +19,9 @@ from nkwatch.store.search import search
 from nkwatch.web import charts, present
 from nkwatch.web.highlight import Span, highlight
 from nkwatch.web.overview import overview
-from nkwatch.web.params import claim_filter, incident_filter, incident_paging, paging
+from nkwatch.web.params import BadParameter, claim_filter, incident_filter, incident_paging, paging
 from nkwatch.web.render import page
-from nkwatch.web.security import Principal, require
+from nkwatch.web.security import Forbidden, Principal, require
 from nkwatch.web.state import web_state
 
 router = APIRouter()
@@ -128,8 +128,25 @@ def incident_page(request: Request, incident_id: str, p: Principal = READ_PUBLIC
 
 @router.get("/incidents/{incident_id}/report", response_class=HTMLResponse)
 def incident_report(request: Request, incident_id: str, p: Principal = READ_PUBLIC) -> HTMLResponse:
+    """The printable report, made for a submission: like an export it is for an audience (`audience=OHCHR`,
+    public by default), and an incident holding testimony whose witness's consent does not cover that
+    audience is refused whole, as nkwatch.vault.guard withholds it from exports."""
     from datetime import UTC, datetime
 
+    from nkwatch.vault import ConsentError
+    from nkwatch.vault.policy import audience, blocked_sources, incident_withheld
+
+    try:
+        who = audience(request.query_params.get("audience"))
+    except ConsentError as e:
+        raise BadParameter(str(e)) from None
+    with web_state(request).store.session() as s:
+        inc = get_incident(s, incident_id)
+        if incident_withheld(s, inc.id, blocked_sources(s, who)):
+            if p.public:
+                raise LookupError(f"no incident with id {incident_id!r}")
+            raise Forbidden(f"This incident holds testimony whose witness has not consented to sharing it with "
+                            f"{who}: no report can be made for {who}. (Consent is recorded in the witness vault.)")
     return page(request, "report.html", generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 **_incident_context(request, p, incident_id))  # fmt: skip
 

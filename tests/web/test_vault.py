@@ -226,8 +226,9 @@ def _testimony_incident(app) -> tuple[str, str]:  # noqa: ANN001
 
 
 def test_consent_decides_every_export_and_a_withdrawal_applies_to_the_next(vault_app):
-    wid, _ = _testimony_incident(vault_app)
+    wid, iid = _testimony_incident(vault_app)
     c, csrf = signed_in(vault_app, "custodian")
+    assert c.get(f"/incidents/{iid}/report").status_code == 200  # consent to publish: a report for anyone
     an, _ = signed_in(vault_app, "analyst")
     internal = c.get("/export/claims?format=jsonl&audience=internal")
     assert internal.status_code == 200 and "Camp 16" in internal.text
@@ -240,6 +241,9 @@ def test_consent_decides_every_export_and_a_withdrawal_applies_to_the_next(vault
     for fmt in ("jsonl", "json", "csv"):
         assert "Camp 16" not in c.get(f"/export/claims?format={fmt}&audience=internal").text
         assert "camp-16" not in c.get(f"/export/incidents?format={fmt}&audience=internal").text
+    for who in ("internal", "public", "OHCHR"):  # the printable report is for an audience too
+        r = c.get(f"/incidents/{iid}/report?audience={who}")
+        assert r.status_code == 403 and "not consented" in r.text
     r = cu.post(f"/vault/witnesses/{wid}/consent", data={"csrf": csrf, "scope": "share", "bodies": ""})
     assert "Consent not recorded" in flash(r.text) and "names the bodies" in flash(r.text)
 
