@@ -22,6 +22,7 @@ from nkwatch.link.compare import CONFLICT_NAMES, Pairs, candidates
 from nkwatch.link.copies import independence_groups
 from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
 from nkwatch.link.records import ACT_FAMILIES, act_family, build, link_kind
+from nkwatch.link.sequels import Collector, update_full, update_incremental
 from nkwatch.store.db import Store
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, LinkConstraint, Source, utcnow
 
@@ -41,6 +42,7 @@ class LinkReport:
     incidents: int = 0  # incidents written
     removed: int = 0  # incidents that no longer have claims
     proposals: int = 0  # possible duplicates proposed to reviewers
+    sequels: int = 0  # incidents whose sequel_of changed (nkwatch.link.sequels)
 
 
 def link(store: Store, *, full: bool = False) -> LinkReport:
@@ -53,8 +55,12 @@ def link(store: Store, *, full: bool = False) -> LinkReport:
             claims, new = _load(s, full=False)
             if not new:
                 return LinkReport(claims=len(claims))
-            return _link(s, claims, new, full=False, taken=set())
+            collect = Collector()
+            r = _link(s, claims, new, full=False, taken=set(), collect=collect)
+            r.sequels = update_incremental(s, collect.nodes, collect.gone)
+            return r
         total = LinkReport()
+        collect = Collector()
         taken: set[str] = set()
         every_source = _all_sources(s)  # read once, not once per act
         kept: set[str] = set()
@@ -62,7 +68,8 @@ def link(store: Store, *, full: bool = False) -> LinkReport:
             claims = _rows(s, where)
             if not claims:
                 continue
-            r = _link(s, claims, {c["id"] for c in claims}, full=True, taken=taken, sources=every_source)
+            r = _link(s, claims, {c["id"] for c in claims}, full=True, taken=taken, sources=every_source,
+                      collect=collect)
             kept |= taken
             for k in ("claims", "assigned", "incidents", "removed", "proposals"):
                 setattr(total, k, getattr(total, k) + getattr(r, k))
@@ -70,6 +77,8 @@ def link(store: Store, *, full: bool = False) -> LinkReport:
         if stale:
             _delete_incidents(s, stale)
         total.removed += len(stale)
+        # Sequels join incidents of different acts, so they are decided once every partition is written.
+        total.sequels = update_full(s, collect.nodes)
         return total
 
 
@@ -188,7 +197,7 @@ def _year(c: dict[str, Any]) -> int | None:
 
 
 def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, taken: set[str],
-          sources: dict[str, SourceInfo] | None = None) -> LinkReport:  # fmt: skip
+          sources: dict[str, SourceInfo] | None = None, collect: Collector | None = None) -> LinkReport:  # fmt: skip
     claims.sort(key=lambda c: c["id"])
     index = {c["id"]: i for i, c in enumerate(claims)}
     r, _ = build(claims)
@@ -205,7 +214,10 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
     for con in s.scalars(select(LinkConstraint)):  # people's decisions: few, read them all
         a, b = index.get(con.claim_a), index.get(con.claim_b)
         if a is not None and b is not None:
-            (cannot.add((a, b)) if con.kind == "cannot" else must.append((a, b)))
+            if con.kind == "cannot":
+                cannot.add((a, b))
+            elif con.kind == "must":  # "sequel" and "nosequel" are about incidents (nkwatch.link.sequels)
+                must.append((a, b))
     only = None if full else np.array([c["id"] in new for c in claims])
     pairs = candidates(r, only=only)
     clusters = cluster(r, pairs, lock=lock, must=must, cannot=cannot)
@@ -246,6 +258,8 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
         row = incident_row(iid, members_claims, sources, status=status, reviewed=reviewed)
         row.update(created_at=old.created_at if old else now, updated_at=now, sequel_of=old.sequel_of if old else None)
         rows.append(row)
+        if collect is not None:
+            collect.add(row, members_claims)
     if rows:
         row_ids = [r["id"] for r in rows]
         for i in range(0, len(rows), 5000):
@@ -257,6 +271,8 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
     if gone and not full:  # a full run removes what no partition kept, once at the end
         _delete_incidents(s, gone)
         report.removed = len(gone)
+        if collect is not None:
+            collect.gone |= gone
     report.proposals = _propose(s, r, clusters, ids, claims, pairs, only)
     if spanning:
         refresh_incidents(s, spanning)
