@@ -13,9 +13,9 @@ After linking, each event incident gets `sequel_of`: the earlier incident it fol
          dated by that sentence may be up to a month off in either direction;
       2  the same named person in the quotes of both, when both have few victims (a named person among 500
          returnees says nothing about the 500); or one short report (a source with few incidents, not a
-         compendium) tells both, with compatible victims and places;
-      1  the same exact count, group and specific place, and nothing else competes (weak: taken only when
-         it is the one candidate at that level);
+         compendium) tells both, with overlapping victim counts, compatible places, within a year;
+      1  the same exact count, group and specific place within a year (weak: taken only when it is the one
+         candidate and nothing stronger competes);
   * victim counts that do not contradict (no further apart than COUNT_FACTOR).
 The earlier incident kept is the strongest evidence, then the most recent, then the larger id: deterministic.
 
@@ -58,6 +58,7 @@ FOLLOWS: dict[str, frozenset[str]] = {
 ACTS = frozenset(FOLLOWS) | _CUSTODY
 WINDOW_DAYS = 3 * 365 + 1
 SENTENCE_SLACK_DAYS = 31  # two acts told in one sentence: its dates may be a month off either way
+SAME_REPORT_DAYS = 366  # a short report or the weak match: the later act within a year
 FEW_VICTIMS = 3  # up to this many victims, a person named in the quotes is taken to be one of them
 NAME_CAP = 30  # a name in more incidents than this (a leader, a spokesman) identifies no victim
 SHORT_REPORT = 4  # a source with more incidents than this is a compendium: sharing it says nothing
@@ -278,8 +279,12 @@ def _valid(e: Node, later: Node, evidence: int) -> bool:
     shared_name = bool(e.names.keys() & later.names.keys()) and e.few and later.few
     if shared_name:
         return True
-    # A short report telling both, or the weak match: victims and places must agree too.
-    return _groups_ok(e, later) and _places_ok(e.place, later.place)
+    # A short report telling both, or the weak match: victims and places must agree too, and closely: an article
+    # often recalls an older case of other people ("last year, a man was sentenced ...") beside its news.
+    overlap = e.cmin is None or later.cmin is None or max(e.cmin, later.cmin) <= min(e.cmax or e.cmin,
+                                                                                 later.cmax or later.cmin)
+    return (overlap and later.lo - e.lo <= SAME_REPORT_DAYS and _groups_ok(e, later)
+            and _places_ok(e.place, later.place))
 
 
 def decide(nodes: dict[str, Node], later_ids: Iterable[str] | None = None) -> dict[str, str]:
