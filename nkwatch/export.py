@@ -69,7 +69,7 @@ def write_claims(claims: Iterable[Claim], fmt: str, out: IO[str], *, audience: s
 INCIDENT_CSV = ["id", "kind", "act", "indicator", "category", "when_start", "when_end", "when_precision", "place_id",
                 "perpetrator_id", "victim_group", "count_min", "count_max", "value_min", "value_max", "n_claims",
                 "n_sources", "n_independent", "confidence", "status", "claim_ids", "sources",
-                "independent_sources"]  # fmt: skip
+                "independent_sources", "sequel_of"]  # fmt: skip
 
 
 def write_incidents(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str], *, audience: str = "public") -> int:

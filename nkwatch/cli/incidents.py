@@ -78,7 +78,7 @@ def incident_cmd(
     db: DbOption = None,
 ) -> None:
     """Show one incident: merged facts and where each came from, its claims with quotes, sources, confidence."""
-    from nkwatch.link.query import get_incident, incident_detail
+    from nkwatch.link.query import get_incident, incident_detail, sequel_links
 
     with store_or_fail(db).session() as s:
         try:
@@ -86,10 +86,15 @@ def incident_cmd(
         except LookupError as e:
             fail(str(e), 1)
         d = incident_detail(s, inc)
+        sequel_of, sequels = sequel_links(s, inc)
     out.rule(f"incident {inc.id}")
     out.print(f"[bold]{d['kind']}[/] {d['act'] or d['indicator']}   status: {d['status']}   "
               f"confidence: [bold]{d['confidence']:.2f}[/]")  # fmt: skip
     out.print("[bold]confidence:[/] " + escape(json.dumps(d["confidence_breakdown"], ensure_ascii=False)))
+    if sequel_of:
+        out.print(f"[bold]sequel of[/] {_brief(sequel_of)}")
+    for later in sequels:
+        out.print(f"[bold]followed by[/] {_brief(later)}")
     out.rule("merged facts (and the claim each came from)")
     for name, v in d["facts"].items():
         if v:
@@ -109,6 +114,11 @@ def incident_cmd(
         for p in d["proposals"]:
             values = escape(json.dumps(p["values"], ensure_ascii=False))
             out.print(f"  {p['other']}  differs on {p['conflict']}: {values}")
+
+
+def _brief(x: dict) -> str:
+    """"inc-... (arrest, 2016-01-02)": a linked incident in a line."""
+    return f"{x['id']} ({escape(x['act'] or '')}, {x['date'] or 'undated'})"
 
 
 @export_app.command("incidents")

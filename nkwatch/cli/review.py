@@ -14,7 +14,7 @@ from rich.table import Table
 from nkwatch.cli.common import DbOption, fail, out, store_or_fail
 from nkwatch.cli.main import app
 
-review_app = typer.Typer(help="Confirm, correct or reject claims; merge, split or publish incidents.",
+review_app = typer.Typer(help="Confirm, correct or reject claims; merge, split, publish or chain incidents.",
                          no_args_is_help=True)  # fmt: skip
 audit_app = typer.Typer(help="The append-only, hash-chained record of every review.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
@@ -125,6 +125,23 @@ def publish_cmd(incident: Annotated[str, typer.Argument(help="Incident id.")], a
 
     inc = _run(db, publish, _incident_id(db, incident), actor=_actor(actor))
     out.print(f"incident {inc.id} is publishable")
+
+
+@review_app.command("sequel")
+def sequel_cmd(incident: Annotated[str, typer.Argument(help="The later incident.")],
+               of: Annotated[str | None, typer.Option("--of", help="The earlier incident it follows.")] = None,
+               clear: Annotated[bool, typer.Option("--clear", help="It is a sequel of nothing.")] = False,
+               actor: ActorOption = None, db: DbOption = None) -> None:  # fmt: skip
+    """Say which earlier incident this one is a sequel of (the later sentence, execution or repatriation of the
+    same people), or --clear that it is none; re-linking keeps the choice."""
+    from nkwatch.review.ops import sequel
+
+    if (of is None) == (not clear):
+        fail("give --of EARLIER or --clear")
+    earlier = _incident_id(db, of) if of else None
+    inc = _run(db, sequel, _incident_id(db, incident), earlier, actor=_actor(actor))
+    out.print(f"incident {inc.id} is a sequel of {inc.sequel_of}" if inc.sequel_of
+              else f"incident {inc.id} is a sequel of nothing")  # fmt: skip
 
 
 @audit_app.command("log")

@@ -142,7 +142,23 @@ def incident_export(s: Session, inc: Incident) -> dict[str, Any]:
         "n_sources": inc.n_sources, "n_independent": inc.n_independent,
         "sources": [x.id for x in srcs], "independent_sources": sorted(independent.values()),
         "confidence": inc.confidence, "confidence_breakdown": inc.confidence_breakdown, "status": inc.status,
+        "sequel_of": inc.sequel_of,
     }  # fmt: skip
+
+
+def sequel_links(s: Session, inc: Incident) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The incident this one is a sequel of, and the incidents that are sequels of it (by date), each as
+    {id, act, date, status}. Not part of incident_detail, which the public API serves as it is: a caller shows
+    a public visitor only the linked incidents that are public themselves."""
+    cols = (Incident.id, Incident.act, Incident.indicator, Incident.when_start, Incident.status)
+
+    def brief(r: Any) -> dict[str, Any]:
+        return {"id": r.id, "act": r.act or r.indicator, "date": r.when_start, "status": r.status}
+
+    first = s.execute(select(*cols).where(Incident.id == inc.sequel_of)).first() if inc.sequel_of else None
+    later = s.execute(select(*cols).where(Incident.sequel_of == inc.id)
+                      .order_by(Incident.when_start, Incident.id)).all()  # fmt: skip
+    return (brief(first) if first else None), [brief(r) for r in later]
 
 
 def incident_detail(s: Session, inc: Incident) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Review operations: people confirm, correct or reject claims and merge, split or publish incidents.
+"""Review operations: people confirm, correct or reject claims; merge, split or publish incidents, or say which
+earlier incident one is a sequel of.
 
 Every operation writes one entry to the hash-chained audit log (who, when, what, before, after) in the
 same transaction as the change itself. A correction supersedes the machine's values and keeps them
@@ -127,6 +128,11 @@ def merge(s: Session, keep: str, other: str, *, actor: str) -> Incident:
             s.delete(con)
     if gone.status != "machine" and target.status == "machine":
         target.status = gone.status
+    target.sequel_of = target.sequel_of or gone.sequel_of
+    for later in s.scalars(select(Incident).where(Incident.sequel_of == other)):
+        later.sequel_of = keep if later.id != keep else None  # sequels of the merged one follow the one kept
+    if target.sequel_of == keep:
+        target.sequel_of = None
     s.delete(gone)
     s.flush()
     refresh_incidents(s, {keep})
@@ -183,6 +189,41 @@ def publish(s: Session, iid: str, *, actor: str) -> Incident:
     refresh_incidents(s, {iid})
     append(s, actor=actor, action="incident.publish", target_type="incident", target_id=iid, before=before,
            after=_incident_summary(s, inc))  # fmt: skip
+    return inc
+
+
+def sequel(s: Session, iid: str, earlier: str | None, *, actor: str) -> Incident:
+    """Say that incident `iid` is a sequel of `earlier` (a later sentence, execution, release or repatriation of
+    the same people), or with earlier=None that it is no sequel. The choice is kept as a LinkConstraint on a claim
+    of each, and their claims are locked (their incident ids then survive re-linking), so the machine keeps it."""
+    inc = _incident(s, iid)
+    if earlier is not None:
+        if earlier == iid:
+            raise ReviewError("an incident cannot be a sequel of itself")
+        _incident(s, earlier)
+        chain, step = [], earlier
+        while step is not None and step not in chain:  # refuse a cycle: iid must not come before `earlier`
+            if step == iid:
+                raise ReviewError(f"{earlier} is already (through its own sequel links) a sequel of {iid}")
+            chain.append(step)
+            step = s.scalar(select(Incident.sequel_of).where(Incident.id == step))
+    before = {"id": iid, "sequel_of": inc.sequel_of}
+    mine = _claims_of(s, iid)
+    theirs = _claims_of(s, earlier) if earlier else []
+    if not mine or (earlier and not theirs):
+        raise ReviewError("an incident without claims cannot take part in a sequel link")
+    for c in mine + theirs:
+        c.link_locked = True
+    ids = [c.id for c in mine]
+    for con in s.scalars(select(LinkConstraint).where(LinkConstraint.kind.in_(("sequel", "nosequel")),
+                                                      LinkConstraint.claim_a.in_(ids))):  # fmt: skip
+        s.delete(con)  # the newest decision replaces the earlier ones
+    s.add(LinkConstraint(claim_a=ids[0], claim_b=theirs[0].id if theirs else "",
+                         kind="sequel" if earlier else "nosequel", actor=actor))  # fmt: skip
+    inc.sequel_of = earlier
+    s.flush()
+    append(s, actor=actor, action="incident.sequel" if earlier else "incident.sequel_clear", target_type="incident",
+           target_id=iid, before=before, after={"id": iid, "sequel_of": earlier})  # fmt: skip
     return inc
 
 

@@ -110,11 +110,19 @@ def _incident_context(request: Request, p: Principal, ident: str) -> dict[str, A
         sources = [dict(x, url=srcs[x["id"]].url, filename=srcs[x["id"]].filename, kind=srcs[x["id"]].kind)
                    for x in d["sources"]]  # fmt: skip
         row = present.incident_row(inc)
+        from nkwatch.link.query import sequel_links
+
+        def shown(x: dict[str, Any] | None) -> bool:  # a public visitor follows links only to public incidents
+            return bool(x) and (not p.public or (x["status"] == "publishable" and not _withheld(s, x["id"])))
+
+        sequel_of, sequels = sequel_links(s, inc)
+        sequel_of, sequels = (sequel_of if shown(sequel_of) else None), [x for x in sequels if shown(x)]
     pos = charts.map_position(row["place_id"])
     small_map = charts.place_map({row["place_id"]: 1}, lambda pid: f"/incidents?place={pid}", highlight=pos[0],
                                  labels=1) if pos else None  # fmt: skip
     return dict(inc=row, d=d, claims=claims, timeline=timeline, proposals=proposals, sources=sources,
-                history=history, small_map=small_map, audit_head=audit_head)  # fmt: skip
+                history=history, small_map=small_map, audit_head=audit_head, sequel_of=sequel_of,
+                sequels=sequels)  # fmt: skip
 
 
 def _said(title: str, text: str | None) -> str:
