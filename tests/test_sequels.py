@@ -165,3 +165,32 @@ def test_export_and_incident_command_show_it(store, db_url, monkeypatch):
     r = runner.invoke(app, ["review", "sequel", ib, "--of", ia])
     assert r.exit_code == 0 and sequel_of(store, b) == ia, r.output
     assert runner.invoke(app, ["review", "sequel", ib]).exit_code != 0  # neither --of nor --clear
+
+
+def test_incident_page_links_both_ways_and_hides_unpublished_ones_from_the_public(store, db_url, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from nkwatch.web import accounts, create_app
+
+    from .web.helpers import PASSWORD, signed_in
+
+    a, b = arrest(store), sentence(store)
+    link(store, full=True)
+    ia, ib = incident_of(store, a), incident_of(store, b)
+    with store.session() as s:
+        accounts.add_user(s, "viewer", PASSWORD, "viewer")
+        ops.publish(s, ib, actor="tester")  # the sentence is public, the arrest not
+    web = create_app(db_url, originals=tmp_path / "originals")
+    try:
+        c, _ = signed_in(web, "viewer")
+        page = " ".join(c.get(f"/incidents/{ib}").text.split())
+        assert f'Sequel of <a href="/incidents/{ia}">' in page and "2016-01-02" in page
+        assert f'Followed by <a href="/incidents/{ib}">' in " ".join(c.get(f"/incidents/{ia}").text.split())
+    finally:
+        web.state.nk.store.close()
+    public = create_app(db_url, public=True, originals=tmp_path / "originals")
+    try:
+        page = TestClient(public).get(f"/incidents/{ib}")
+        assert page.status_code == 200 and "Sequel of" not in page.text and ia not in page.text
+    finally:
+        public.state.nk.store.close()
