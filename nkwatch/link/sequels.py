@@ -344,7 +344,7 @@ def add_sentences(s: Session, nodes: dict[str, Node]) -> None:
     for n in nodes.values():
         for src in n.sources:
             users[src].add(n.id)
-    shared = sorted(src for src, ids in users.items() if len(ids) > 1)
+    shared = sorted(src for src, ids in users.items() if len(ids) > 1 and _may_pair({nodes[i].act for i in ids}))
     keys: dict[str, set[int]] = defaultdict(set)
     for chunk in _chunks(shared, 2000):
         for iid, sid, quote in s.execute(select(Claim.incident_id, Claim.source_id, Claim.quote)
@@ -354,6 +354,12 @@ def add_sentences(s: Session, nodes: dict[str, Node]) -> None:
                 keys[iid].add(hash((sid, quote)))
     for iid, k in keys.items():
         nodes[iid].sentences = frozenset(k)
+
+
+def _may_pair(acts: set[str]) -> bool:
+    """Whether incidents of these acts can include an earlier one and its sequel (one report of one occurrence,
+    split by the linker into incidents of one act, cannot)."""
+    return any(FOLLOWS.get(a, frozenset()) & acts for a in acts)
 
 
 def reviewer_choices(s: Session) -> dict[str, str | None]:
