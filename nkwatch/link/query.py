@@ -103,6 +103,9 @@ def list_incidents(s: Session, flt: IncidentFilter, *, limit: int | None = 50, o
 
 def get_incident(s: Session, ident: str) -> Incident:
     ident = ident.strip()
+    exact = s.get(Incident, ident)  # the usual case, by primary key; a prefix (LIKE) reads the whole table
+    if exact is not None:
+        return exact
     rows = s.scalars(select(Incident).where(Incident.id.startswith(ident)).limit(2)).all()
     if not rows:
         raise LookupError(f"no incident with id {ident!r}")

@@ -6,6 +6,8 @@ newest revision, so `nkwatch init` and every other command agree on what the tab
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -96,6 +98,32 @@ class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._watch: sqlite3.Connection | None = None
+        self._watch_lock = threading.Lock()
+
+    def generation(self) -> object:
+        """A value that changes whenever anything is committed to the store, by any connection of any process:
+        caches of what was read from it (nkwatch.web.cache) are good for as long as it stays the same.
+
+        SQLite: `PRAGMA data_version` on a connection of our own that never writes (it changes when another
+        connection commits). PostgreSQL: the current snapshot (next transaction id and those in progress),
+        which changes when any writing transaction starts or ends, and not with reads (the WAL position does:
+        pruning on reads writes to it). Where neither can be read, a new value each time: nothing is cached."""
+        try:
+            if self.dialect == "sqlite":
+                path = self.engine.url.database
+                if not path or path == ":memory:":
+                    return object()
+                with self._watch_lock:
+                    if self._watch is None:
+                        self._watch = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+                    return self._watch.execute("PRAGMA data_version").fetchone()[0]
+            if self.dialect == "postgresql":
+                with self.engine.connect() as conn:
+                    return conn.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar()
+        except Exception:  # noqa: BLE001 - no generation to be had: never serve from a cache
+            return object()
+        return object()
 
     @property
     def dialect(self) -> str:
@@ -114,6 +142,10 @@ class Store:
                     _ACTIVE.reset(token)
 
     def close(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
         self.engine.dispose()
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, false
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -202,8 +203,10 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = tuple(Index(f"ix_incidents_{c}", c) for c in
-                           ("act", "kind", "year", "place_id", "confidence", "status", "indicator"))
+    __table_args__ = (*(Index(f"ix_incidents_{c}", c) for c in
+                        ("act", "kind", "year", "place_id", "confidence", "status", "indicator")),
+                      Index("ix_incidents_sequel_of", "sequel_of", sqlite_where=sql_text("sequel_of IS NOT NULL"),
+                            postgresql_where=sql_text("sequel_of IS NOT NULL")))  # fmt: skip
 
 
 class LinkConstraint(Base):

@@ -85,6 +85,9 @@ def _by_prefix(session: Session, model, ident: str):  # noqa: ANN001, ANN202
     ident = ident.strip().lower()
     if len(ident) < 4:
         raise NotFound(f"id {ident!r} is too short: give at least 4 characters")
+    exact = session.get(model, ident)  # a whole id (links, API) by primary key; only a prefix needs LIKE
+    if exact is not None:
+        return exact
     rows = session.scalars(select(model).where(model.id.startswith(ident)).limit(2)).all()
     if not rows:
         raise NotFound(f"no {model.__tablename__[:-1]} with id {ident!r}")

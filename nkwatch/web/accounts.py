@@ -168,8 +168,9 @@ def start_session(s: Session, user: User) -> NewSession:
     return NewSession(token, csrf, expires)
 
 
-def session_user(s: Session, token: str) -> tuple[User, str] | None:
-    """The signed-in user of a session cookie and the session's CSRF token; None if unknown or expired."""
+def session_user(s: Session, token: str) -> tuple[User, str, datetime] | None:
+    """The signed-in user of a session cookie, the session's CSRF token and when it expires (UTC); None if
+    unknown or expired."""
     row = s.execute(select(User, WebSession.csrf_token, WebSession.expires_at)
                     .join(WebSession, WebSession.user_id == User.id)
                     .where(WebSession.id == sha256(token))).first()  # fmt: skip
@@ -178,7 +179,7 @@ def session_user(s: Session, token: str) -> tuple[User, str] | None:
     user, csrf, expires = row
     if user.disabled or _aware(expires) < utcnow():
         return None
-    return user, csrf
+    return user, csrf, _aware(expires)
 
 
 def end_session(s: Session, token: str) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse
+from markupsafe import Markup
 from sqlalchemy import select
 
 from nkwatch import vocab
 from nkwatch.ingest.originals import original_path
-from nkwatch.link.query import get_incident, incident_detail, list_incidents
+from nkwatch.link.query import IncidentFilter, get_incident, incident_detail, list_incidents
 from nkwatch.review.audit import entries, head
 from nkwatch.store.models import Claim, Incident, Source
 from nkwatch.store.queries import count_claims, get_claim, get_source, list_sources, page_claims
@@ -19,10 +22,10 @@ from nkwatch.store.search import search
 from nkwatch.web import charts, present
 from nkwatch.web.highlight import Span, highlight
 from nkwatch.web.overview import overview
-from nkwatch.web.params import BadParameter, claim_filter, incident_filter, incident_paging, paging
+from nkwatch.web.params import BadParameter, Paging, claim_filter, incident_filter, incident_paging, paging
 from nkwatch.web.render import page
 from nkwatch.web.security import Forbidden, Principal, require
-from nkwatch.web.state import web_state
+from nkwatch.web.state import WebState, web_state
 
 router = APIRouter()
 READ = Depends(require("read"))
@@ -57,19 +60,41 @@ def overview_page(request: Request, p: Principal = READ_PUBLIC) -> HTMLResponse:
 @router.get("/incidents", response_class=HTMLResponse)
 def incidents_page(request: Request, p: Principal = READ_PUBLIC) -> HTMLResponse:
     flt, pg = incident_filter(request, p), incident_paging(request)
-    with web_state(request).store.session() as s:
-        rows, total = list_incidents(s, flt, limit=pg.per_page, offset=pg.offset, sort=pg.sort, light=True)
-        items = [present.incident_row(i) for i in rows]
-    return page(request, "incidents.html", rows=items, total=total, flt=flt, pg=pg,
+    items, total = incident_list(request, flt, pg)
+    st = web_state(request)  # the rows' HTML too, rendered once per page of results and mode
+    rows_html = st.cache.get(("incident-rows", _list_key(flt, pg), p.public), lambda: Markup(
+        st.templates.get_template("_incident_rows.html").render(rows=items, public=p.public)))
+    return page(request, "incidents.html", rows=items, rows_html=rows_html, total=total, flt=flt, pg=pg,
                 pages=pages_for(total, pg.per_page), places=_places())  # fmt: skip
 
 
-def _places() -> list[tuple[str, str]]:
+def incident_list(request: Request, flt: IncidentFilter, pg: Paging) -> tuple[tuple[dict[str, Any], ...], int]:
+    """One page of the incidents list (rows as present.incident_row makes them) and how many match in all; the
+    page and the API share it through the read cache, so a list many people open is read once per change."""
+    st = web_state(request)
+    key = ("incidents", _list_key(flt, pg))
+
+    def compute() -> tuple[tuple[dict[str, Any], ...], int]:
+        with st.store.session() as s:
+            rows, total = list_incidents(s, flt, limit=pg.per_page, offset=pg.offset, sort=pg.sort, light=True)
+            return tuple(present.incident_row(i) for i in rows), total
+
+    return st.cache.get(key, compute)
+
+
+def _list_key(flt: IncidentFilter, pg: Paging) -> tuple:
+    # `where` is public mode's consent condition: the same for every public visitor until the store changes
+    return (*((f.name, getattr(flt, f.name)) for f in fields(flt) if f.name != "where"), flt.where is not None,
+            pg.per_page, pg.offset, pg.sort)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _places() -> tuple[tuple[str, str], ...]:
     from nkwatch.extract.gazetteer import gazetteer
 
     g = gazetteer()
     order = {"country": 0, "border": 1, "province": 2, "city": 3, "county": 4, "facility": 5, "point": 6}
-    return [(p.id, p.name) for p in sorted(g.places.values(), key=lambda p: (order.get(p.precision, 9), p.name))]
+    return tuple((p.id, p.name) for p in sorted(g.places.values(), key=lambda p: (order.get(p.precision, 9), p.name)))
 
 
 def _visible_incident(s: Any, p: Principal, ident: str) -> Incident:
@@ -87,10 +112,19 @@ def _withheld(s: Any, incident_id: str) -> bool:
 
 
 def _incident_context(request: Request, p: Principal, ident: str) -> dict[str, Any]:
-    with web_state(request).store.session() as s:
+    """What the incident page and its printable report show. It depends on the principal only through public
+    mode (quotes without context, no history, links only to public incidents), so it is kept in the read
+    cache per incident and mode; what depends on the role (review forms) is decided by the template."""
+    st = web_state(request)
+    return st.cache.get(("incident-page", ident, p.public), lambda: _incident_context_read(st, p, ident))
+
+
+def _incident_context_read(st: WebState, p: Principal, ident: str) -> dict[str, Any]:
+    with st.store.session() as s:
         inc = _visible_incident(s, p, ident)
         d = present.incident_out(p, incident_detail(s, inc))
-        srcs = {x.id: x for x in s.scalars(select(Source).where(Source.id.in_([c["source_id"] for c in d["claims"]])))}
+        # incident_detail loaded these sources: get() takes them from the session, without a query
+        srcs = {i: s.get(Source, i) for i in {c["source_id"] for c in d["claims"]}}
         claims = []
         for c in d["claims"]:
             src = srcs[c["source_id"]]

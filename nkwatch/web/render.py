@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from nkwatch import vocab
-from nkwatch.web import present
+from nkwatch.web import present, widgets
 from nkwatch.web.security import identify
 from nkwatch.web.state import web_state
 
@@ -32,7 +32,7 @@ def make_templates() -> Environment:
                        num=lambda v: "" if v is None else f"{v:,.0f}", short=lambda v: (v or "")[:12],
                        marked=present.marked,
                        httpurl=present.http_url)  # fmt: skip
-    env.globals.update(vocab=vocab, terms=vocab.terms, quote=quote)
+    env.globals.update(vocab=vocab, terms=vocab.terms, quote=quote, **widgets.GLOBALS)
     return env
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from fastapi import Request
 
 from nkwatch.web import accounts
-from nkwatch.web.state import web_state
+from nkwatch.web.state import WebState, web_state
 
 SESSION_COOKIE = "nkw_session"
 LOGIN_CSRF_COOKIE = "nkw_login_csrf"
@@ -68,21 +69,39 @@ def identify(request: Request) -> Principal:
     principal = ANONYMOUS
     header = request.headers.get("authorization", "")
     token = request.cookies.get(SESSION_COOKIE)
-    if header[:7].lower() == "bearer " or token:
-        with web_state(request).store.session() as s:
-            if header[:7].lower() == "bearer ":
-                user = accounts.token_user(s, header[7:].strip())
-                if user is None:
-                    raise AuthRequired("invalid or revoked token")
-                principal = Principal(user.role, accounts.PERMISSIONS[user.role], user.id, user.username, via="token")
-            else:
-                found = accounts.session_user(s, token or "")
-                if found:
-                    user, csrf = found
-                    principal = Principal(user.role, accounts.PERMISSIONS[user.role], user.id, user.username,
-                                          csrf=csrf, via="session")  # fmt: skip
+    st = web_state(request)
+    if header[:7].lower() == "bearer ":
+        bearer = header[7:].strip()
+        # Keyed by the hour as well: token_user notes a token's last use at most once an hour.
+        hour = datetime.now(UTC).strftime("%Y%m%d%H")
+        found = st.cache.get(("token", accounts.sha256(bearer), hour), lambda: _token_principal(st, bearer))
+        if found is None:
+            raise AuthRequired("invalid or revoked token")
+        principal = found
+    elif token:
+        known = st.cache.get(("session", accounts.sha256(token)), lambda: _session_principal(st, token))
+        if known is not None and known[1] > datetime.now(UTC):
+            principal = known[0]
     request.state.principal = principal
     return principal
+
+
+def _token_principal(st: WebState, token: str) -> Principal | None:
+    with st.store.session() as s:
+        user = accounts.token_user(s, token)
+        return None if user is None else Principal(user.role, accounts.PERMISSIONS[user.role], user.id, user.username,
+                                                   via="token")  # fmt: skip
+
+
+def _session_principal(st: WebState, token: str) -> tuple[Principal, datetime] | None:
+    """The session's principal and when the session expires (checked on each use of a cached answer)."""
+    with st.store.session() as s:
+        found = accounts.session_user(s, token)
+        if not found:
+            return None
+        user, csrf, expires = found
+        return Principal(user.role, accounts.PERMISSIONS[user.role], user.id, user.username, csrf=csrf,
+                         via="session"), expires  # fmt: skip
 
 
 def form_limit(request: Request) -> int:

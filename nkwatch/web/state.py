@@ -9,6 +9,7 @@ from fastapi import Request
 from jinja2 import Environment
 
 from nkwatch.store.db import Store
+from nkwatch.web.cache import ReadCache
 from nkwatch.web.keyring import Keyring
 
 
@@ -21,6 +22,10 @@ class WebState:
     secure_cookies: bool  # set the Secure flag (behind HTTPS); off for http://127.0.0.1
     max_upload_bytes: int
     keyring: Keyring = field(default_factory=Keyring)  # unlocked witness vaults: memory only, per process
+    cache: ReadCache = field(init=False)  # what requests read alike, until the store changes
+
+    def __post_init__(self) -> None:
+        self.cache = ReadCache(self.store)
 
 
 def web_state(request: Request) -> WebState:
