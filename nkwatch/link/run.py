@@ -12,19 +12,17 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, union_all
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from nkwatch.extract.gazetteer import gazetteer
-from nkwatch.link.cluster import Clusters, cluster
-from nkwatch.link.compare import CONFLICT_NAMES, Pairs, candidates
 from nkwatch.link.copies import independence_groups
 from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
-from nkwatch.link.records import ACT_FAMILIES, act_family, build, link_kind
+from nkwatch.link.plan import Partition, Plan, partition_clause, plan, planned, workers_for
+from nkwatch.link.records import ACT_FAMILIES, act_family, link_kind
 from nkwatch.link.sequels import Collector, update_full, update_incremental
 from nkwatch.store.db import Store
-from nkwatch.store.models import Claim, DuplicateProposal, Incident, LinkConstraint, Source, utcnow
+from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source, utcnow
 
 PRACTICE_SAMPLE = 20  # stored claims of a practice an incremental run compares new pattern claims with
 # `where` and `perpetrator` are read from their indexed copies (place_id, perpetrator_id) and rebuilt from the
@@ -45,7 +43,7 @@ class LinkReport:
     sequels: int = 0  # incidents whose sequel_of changed (nkwatch.link.sequels)
 
 
-def link(store: Store, *, full: bool = False) -> LinkReport:
+def link(store: Store, *, full: bool = False, workers: int | None = None) -> LinkReport:
     """Link new claims (or, with full=True, all claims) into incidents, in one transaction.
 
     A full run goes act by act (and indicator by indicator): claims of different acts never share an
@@ -64,12 +62,19 @@ def link(store: Store, *, full: bool = False) -> LinkReport:
         taken: set[str] = set()
         every_source = _all_sources(s)  # read once, not once per act
         kept: set[str] = set()
-        for where in _partitions(s):
-            claims = _rows(s, where)
-            if not claims:
+        parts = _partitions(s)
+        n_claims = s.scalar(select(func.count()).select_from(Claim)) or 0
+        workers = workers_for(store, n_claims) if workers is None else workers
+        if workers:  # planned by worker processes, in order, while this one writes what is planned
+            url = store.engine.url.render_as_string(hide_password=False)
+            plans = planned(parts, url, every_source, workers)
+        else:
+            plans = ((plan(s, c, {x["id"] for x in c}, full=True, sources=every_source), len(c))
+                     for c in (_rows(s, partition_clause(p)) for p in parts))  # fmt: skip
+        for pl, n in plans:
+            if not n:
                 continue
-            r = _link(s, claims, {c["id"] for c in claims}, full=True, taken=taken, sources=every_source,
-                      collect=collect)
+            r = _write(s, pl, full=True, taken=taken, collect=collect)
             kept |= taken
             for k in ("claims", "assigned", "incidents", "removed", "proposals"):
                 setattr(total, k, getattr(total, k) + getattr(r, k))
@@ -82,19 +87,15 @@ def link(store: Store, *, full: bool = False) -> LinkReport:
         return total
 
 
-def _partitions(s: Session) -> list:  # noqa: ANN202 - SQL conditions
-    """Conditions that split the claims into groups that can never share an incident: one act, or one
-    indicator."""
+def _partitions(s: Session) -> list[Partition]:
+    """Groups of claims that can never share an incident: the acts of one family, or one indicator."""
     acts = s.scalars(select(Claim.act).where(Claim.kind != "statistic").distinct()).all()
     indicators = s.scalars(select(Claim.indicator).where(Claim.kind == "statistic").distinct()).all()
     families: dict[str | None, list[str | None]] = {}
     for a in sorted(acts, key=str):
         families.setdefault(act_family(a), []).append(a)
-    out = [and_(Claim.kind != "statistic", or_(*[Claim.act == a if a else Claim.act.is_(None) for a in members]))
-           for members in families.values()]  # fmt: skip
-    out += [and_(Claim.kind == "statistic", Claim.indicator == i if i else Claim.indicator.is_(None))
-            for i in sorted(indicators, key=str)]  # fmt: skip
-    return out
+    return ([("acts", tuple(members)) for members in families.values()]
+            + [("indicator", (i,)) for i in sorted(indicators, key=str)])  # fmt: skip
 
 
 def _move_claims(s: Session, moves: list[dict[str, str]]) -> None:
@@ -198,68 +199,47 @@ def _year(c: dict[str, Any]) -> int | None:
 
 def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, taken: set[str],
           sources: dict[str, SourceInfo] | None = None, collect: Collector | None = None) -> LinkReport:  # fmt: skip
-    claims.sort(key=lambda c: c["id"])
-    index = {c["id"]: i for i, c in enumerate(claims)}
-    r, _ = build(claims)
-    lock = [c["incident_id"] if c["link_locked"] else None for c in claims]
-    must: list[tuple[int, int]] = []
-    # Person-placed claims stay together; in an incremental run stored incidents keep their members too.
-    keep_together: dict[str, list[int]] = {}
-    for i, c in enumerate(claims):
-        if c["incident_id"] and (c["link_locked"] or not full):
-            keep_together.setdefault(c["incident_id"], []).append(i)
-    for members in keep_together.values():
-        must.extend((members[0], m) for m in members[1:])
-    cannot: set[tuple[int, int]] = set()
-    for con in s.scalars(select(LinkConstraint)):  # people's decisions: few, read them all
-        a, b = index.get(con.claim_a), index.get(con.claim_b)
-        if a is not None and b is not None:
-            if con.kind == "cannot":
-                cannot.add((a, b))
-            elif con.kind == "must":  # "sequel" and "nosequel" are about incidents (nkwatch.link.sequels)
-                must.append((a, b))
-    only = None if full else np.array([c["id"] in new for c in claims])
-    pairs = candidates(r, only=only)
-    clusters = cluster(r, pairs, lock=lock, must=must, cannot=cannot)
-
     if sources is None:
         sources = _sources(s, {c["source_id"] for c in claims})
+    return _write(s, plan(s, claims, new, full=full, sources=sources), full=full, taken=taken, collect=collect)
+
+
+def _write(s: Session, pl: Plan, *, full: bool, taken: set[str], collect: Collector | None) -> LinkReport:
+    """Store a plan: ids for its clusters, claims moved, incident rows written, duplicates proposed."""
     existing = {}
-    old_ids = sorted({c["incident_id"] for c in claims if c["incident_id"]})
+    old_ids = sorted({i for i in pl.old_ids if i})
     for i in range(0, len(old_ids), 5000):
         existing.update({r.id: r for r in s.execute(select(Incident.id, Incident.status, Incident.created_at,
                                                            Incident.sequel_of)
                                                     .where(Incident.id.in_(old_ids[i:i + 5000])))})  # fmt: skip
-    groups = clusters.groups()
+    light = [{"id": cid, "incident_id": old} for cid, old in zip(pl.claim_ids, pl.old_ids, strict=True)]
+    groups = {members[0]: members for members in pl.groups}
     before = set(taken)
-    ids = _assign_ids(groups, claims, lock, taken)
+    ids = _assign_ids(groups, light, pl.lock, taken)
     # A person may have merged claims of two acts into one incident: its id then comes up in two
     # partitions of a full run. Its row is written once, then recomputed from all its claims at the end.
     spanning = {ids[r] for r in groups if ids[r] in before}
-    report = LinkReport(claims=len(claims))
+    report = LinkReport(claims=len(pl.claim_ids))
     now = utcnow()
-    changed = [{"cid": claims[i]["id"], "iid": ids[root]} for root, members in groups.items() for i in members
-               if claims[i]["incident_id"] != ids[root]]  # fmt: skip
+    changed = [{"cid": pl.claim_ids[i], "iid": ids[members[0]]} for members in pl.groups for i in members
+               if pl.old_ids[i] != ids[members[0]]]  # fmt: skip
     if changed:
         _move_claims(s, changed)
     report.assigned = len(changed)
-    touched = set(ids.values()) if full else {ids[root] for root, m in groups.items()
-                                              if any(claims[i]["id"] in new for i in m) or
-                                              any(claims[i]["incident_id"] != ids[root] for i in m)}  # fmt: skip
     rows = []
-    for root, members in groups.items():
-        iid = ids[root]
-        if iid not in touched or iid in spanning:
+    for g, members in enumerate(pl.groups):
+        iid = ids[members[0]]
+        if iid in spanning or not (full or any(pl.is_new[i] or pl.old_ids[i] != iid for i in members)):
             continue
-        members_claims = [claims[i] for i in members]
         old = existing.get(iid)
-        status = old.status if old else "machine"
-        reviewed = any(c["status"] == "reviewed" for c in members_claims)
-        row = incident_row(iid, members_claims, sources, status=status, reviewed=reviewed)
-        row.update(created_at=old.created_at if old else now, updated_at=now, sequel_of=old.sequel_of if old else None)
+        row = dict(pl.rows[g], id=iid, status=old.status if old else "machine", updated_at=now,
+                   created_at=old.created_at if old else now, sequel_of=old.sequel_of if old else None)  # fmt: skip
+        if row["status"] != "machine" and g in pl.as_reviewed:
+            row["confidence"], row["confidence_breakdown"] = pl.as_reviewed[g]
+            row["n_independent"] = row["confidence_breakdown"]["independent_sources"]
         rows.append(row)
         if collect is not None:
-            collect.add(row, members_claims)
+            collect.add(row, [{"quote": q} for q in pl.quotes.get(g, ())])
     if rows:
         row_ids = [r["id"] for r in rows]
         for i in range(0, len(rows), 5000):
@@ -273,7 +253,7 @@ def _link(s: Session, claims: list[dict[str, Any]], new: set[str], full: bool, t
         report.removed = len(gone)
         if collect is not None:
             collect.gone |= gone
-    report.proposals = _propose(s, r, clusters, ids, claims, pairs, only)
+    report.proposals = _propose(s, pl, ids)
     if spanning:
         refresh_incidents(s, spanning)
     return report
@@ -322,20 +302,13 @@ def _assign_ids(groups: dict[int, list[int]], claims: list[dict[str, Any]], lock
     return ids
 
 
-def _propose(s: Session, r, clusters: Clusters, ids: dict[int, str], claims: list[dict[str, Any]],  # noqa: ANN001
-             pairs: Pairs, only: np.ndarray | None) -> int:  # fmt: skip
-    """Pairs that agree on everything but one hard field become proposals between their incidents."""
+def _propose(s: Session, pl: Plan, ids: dict[int, str]) -> int:
+    """The plan's possible duplicates (pairs that agree on everything but one hard field), between the
+    incidents its clusters became; those already proposed are not proposed again."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for p in (pairs, candidates(r, only=only, across_years=True)):
-        keep = p.proposed()
-        for a, b, conflict in zip(p.a[keep].tolist(), p.b[keep].tolist(), p.conflict[keep].tolist(), strict=True):
-            ia, ib = ids[clusters.find(a)], ids[clusters.find(b)]
-            if ia == ib:
-                continue
-            key = (min(ia, ib), max(ia, ib))
-            field = CONFLICT_NAMES[conflict]
-            found.setdefault(key, {"field": field, "claims": [claims[a]["id"], claims[b]["id"]],
-                                   "values": [claims[a][field], claims[b][field]]})  # fmt: skip
+    for ga, gb, name, claim_ids, values in pl.proposals:
+        ia, ib = ids[pl.groups[ga][0]], ids[pl.groups[gb][0]]
+        found.setdefault((min(ia, ib), max(ia, ib)), {"field": name, "claims": claim_ids, "values": values})
     if not found:
         return 0
     ids_seen = sorted({x for pair in found for x in pair})
