@@ -8,7 +8,8 @@ claims each (headline, lede, detail) and differing counts and date precision; ab
 patterns and 10% statistics; quotes are real report sentences. They are written straight into a SQLite
 store (not timed). Each timed step runs in a fresh process, so its peak memory is its own:
 
-  full link      every claim, from scratch      (target: under 2 minutes on 2 cores)
+  full link      every claim, from scratch      (target: under 2 minutes on 2 cores); its partitions are
+                 planned by two worker processes while the main one writes (nkwatch.link.plan)
   incremental    1,000 new claims into that store (target: under 5 seconds)
 """
 
@@ -115,7 +116,8 @@ def timed_link(db: str, full: bool) -> dict:
     r = link(store, full=full)
     return {"seconds": round(time.perf_counter() - t, 2), "claims": r.claims, "assigned": r.assigned,
             "incidents": r.incidents, "proposals": r.proposals,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}  # fmt: skip
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "worker_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}  # fmt: skip
 
 
 def main() -> None:
@@ -145,8 +147,12 @@ def main() -> None:
             raise SystemExit(f"{name} link failed:\n{out.stderr[-3000:]}")
         return json.loads(out.stdout.strip().splitlines()[-1])
 
+    import machine
+
+    print(machine.describe(), flush=True)
     full = step("full")
-    print(f"full link:   {full['seconds']:.1f}s, peak memory {full['peak_rss_mb']} MB; {full['claims']} claims "
+    print(f"full link:   {full['seconds']:.1f}s, peak memory {full['peak_rss_mb']} MB (each planning worker at most "
+          f"{full['worker_peak_mb']} MB); {full['claims']} claims "
           f"into {full['incidents']} incidents, {full['proposals']} possible duplicates")  # fmt: skip
     generate(db, 1000, seed=2 if not a.reuse else int(time.time()), new=True)
     inc = step("incremental")

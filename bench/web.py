@@ -178,6 +178,10 @@ def main() -> None:
             "incident page": ([f"/incidents/{i}" for i in incidents], f"Cookie: nkw_session={creds['cookie']}\r\n"),
             "/api/incidents": ([f"/api/incidents{f}" for f in FILTERS], f"Authorization: Bearer {creds['token']}\r\n"),
         }  # fmt: skip
+        sys.path.insert(0, str(ROOT / "bench"))
+        import machine
+
+        print(machine.describe(), flush=True)
         print(f"{'endpoint':16} {'clients':>7} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}")
         for clients in (int(c) for c in a.clients.split(",")):
             for name, (paths, headers) in endpoints.items():

@@ -94,8 +94,10 @@ def cluster(r: Records, pairs: Pairs, *, lock: list[str | None], must: list[tupl
     a, b, s = a[order], b[order], s[order]
     anchor = r.t_precise & ~r.t_assumed
     both = anchor[a] & anchor[b]
+    find, union = c.find, c.union
     for i, j in zip(a[both].tolist(), b[both].tolist(), strict=True):
-        c.union(i, j)
+        if find(i) != find(j):  # most pairs of a well-reported occurrence are joined already: skip the call
+            union(i, j)
     # Vague claims: the best dated partner if there is one, else the best vague one. Pairs are strongest
     # first; each pair is looked at from both ends, and the first row per vague claim wins.
     va, vb = a[~both], b[~both]

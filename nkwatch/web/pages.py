@@ -111,31 +111,38 @@ def _withheld(s: Any, incident_id: str) -> bool:
     return incident_withheld(s, incident_id, blocked_sources(s, PUBLIC))
 
 
-def _incident_context(request: Request, p: Principal, ident: str) -> dict[str, Any]:
+CLAIMS_SHOWN = 40  # claims an incident page shows with their context before "show all"
+
+
+def _incident_context(request: Request, p: Principal, ident: str, *, all_claims: bool = True) -> dict[str, Any]:
     """What the incident page and its printable report show. It depends on the principal only through public
     mode (quotes without context, no history, links only to public incidents), so it is kept in the read
     cache per incident and mode; what depends on the role (review forms) is decided by the template."""
     st = web_state(request)
-    return st.cache.get(("incident-page", ident, p.public), lambda: _incident_context_read(st, p, ident))
+    return st.cache.get(("incident-page", ident, p.public, all_claims),
+                        lambda: _incident_context_read(st, p, ident, all_claims))
 
 
-def _incident_context_read(st: WebState, p: Principal, ident: str) -> dict[str, Any]:
+def _incident_context_read(st: WebState, p: Principal, ident: str, all_claims: bool) -> dict[str, Any]:
     with st.store.session() as s:
         inc = _visible_incident(s, p, ident)
         d = present.incident_out(p, incident_detail(s, inc))
-        # incident_detail loaded these sources: get() takes them from the session, without a query
-        srcs = {i: s.get(Source, i) for i in {c["source_id"] for c in d["claims"]}}
+        srcs = {x.id: x for x in s.scalars(select(Source).where(Source.id.in_({c["source_id"] for c in d["claims"]})))}
         claims = []
-        for c in d["claims"]:
+        for c in d["claims"] if all_claims else d["claims"][:CLAIMS_SHOWN]:
             src = srcs[c["source_id"]]
             before, quote, after = present.quote_in_context(src.text, c["span"]["start"], c["span"]["end"])
             if p.public or not quote:  # public: the quote alone, never the text around it
                 before, quote, after = "", c["quote"], ""
             claims.append(dict(c, title=present.label(c["act"] or c["indicator"]), before=before, quote=quote,
-                               after=after, page=src.page_of(c["span"]["start"])))  # fmt: skip
+                               after=after, page=src.page_of(c["span"]["start"]),
+                               source_title=src.title or src.id[:12]))  # fmt: skip
+        shown = {c["id"] for c in claims}
         timeline = sorted(
-            [((c["when"] or {}).get("start"), "happened", _said(c["title"], (c["when"] or {}).get("text")),
-              f"#claim-{c['id']}") for c in claims if (c["when"] or {}).get("start")]
+            [((c["when"] or {}).get("start"), "happened",
+              _said(present.label(c["act"] or c["indicator"]), (c["when"] or {}).get("text")),
+              ("" if c["id"] in shown else "?claims=all") + f"#claim-{c['id']}")
+             for c in d["claims"] if (c["when"] or {}).get("start")]
             + [(x["published_at"], "reported", x["title"] or x["id"][:12], f"#src-{x['id']}") for x in d["sources"]
                if x["published_at"]], key=lambda t: (t[0] or "", t[1]))  # fmt: skip
         proposals = [dict(pr, exists=s.get(Incident, pr["other"]) is not None) for pr in d["proposals"]]
@@ -165,7 +172,8 @@ def _said(title: str, text: str | None) -> str:
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_page(request: Request, incident_id: str, p: Principal = READ_PUBLIC) -> HTMLResponse:
-    return page(request, "incident.html", **_incident_context(request, p, incident_id))
+    every = request.query_params.get("claims") == "all"
+    return page(request, "incident.html", **_incident_context(request, p, incident_id, all_claims=every))
 
 
 @router.get("/incidents/{incident_id}/report", response_class=HTMLResponse)

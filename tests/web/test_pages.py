@@ -154,3 +154,32 @@ def test_report_cites_every_source(app, world):
     for title in ("Daily report", "UN note"):
         assert title in page
     assert page.count("SHA-256:") == 2 and "2024-06-01" in page
+
+
+def test_a_much_reported_incident_shows_its_first_claims_and_all_on_request(app, world):
+    from nkwatch.link.run import link
+    from nkwatch.web.pages import CLAIMS_SHOWN
+
+    from ..factory import add_claim, add_source
+
+    store = app.state.nk.store
+    n = CLAIMS_SHOWN + 5
+    for k in range(n):
+        text = f"Report {k}: guards publicly executed 11 men in Chongjin on 3 May 2021."
+        add_claim(store, add_source(store, f"wire {k}", text), text[len(f"Report {k}: "):], act="execution",
+                  when="2021-05-03", precision="day", place="kp-chongjin", count=11)  # fmt: skip
+    link(store)
+    from sqlalchemy import select
+
+    from nkwatch.store.models import Incident
+
+    with store.session() as s:
+        iid = s.scalar(select(Incident.id).where(Incident.n_claims == n))
+    assert iid
+    c, _ = signed_in(app, "viewer")
+    page = c.get(f"/incidents/{iid}").text
+    assert page.count('class="claim ') == CLAIMS_SHOWN and f"Show all {n}" in page
+    every = c.get(f"/incidents/{iid}?claims=all").text
+    assert every.count('class="claim ') == n and "Show all" not in every
+    report = c.get(f"/incidents/{iid}/report").text  # the printable report cites them all
+    assert report.count("guards publicly executed 11 men") >= n
