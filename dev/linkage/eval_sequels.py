@@ -25,29 +25,18 @@ from nkwatch.ingest.pipeline import ingest_paths
 from nkwatch.link.copies import detect_copies
 from nkwatch.link.run import link
 from nkwatch.store.db import open_store
-from nkwatch.store.models import Claim, Incident, Source
+from nkwatch.store.models import Incident
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from evaluate import match_gold  # noqa: E402
 
 
 def labels_by_incident(s, gold: list[dict]) -> dict[str, Counter]:  # noqa: ANN001
-    by_file = {src.filename: src for src in s.scalars(select(Source))}
-    claims_by_src: dict[str, list[Claim]] = {}
-    for c in s.scalars(select(Claim)):
-        claims_by_src.setdefault(c.source_id, []).append(c)
     out: dict[str, Counter] = {}
-    for g in gold:
-        src = by_file[g["source"]]
-        i = src.text.find(g["quote"])
-        best = None
-        for c in claims_by_src.get(src.id, []) if i >= 0 else []:
-            ov = max(0, min(c.span_end, i + len(g["quote"])) - max(c.span_start, i)) / len(g["quote"])
-            when_ok = bool(g.get("when")) and str((c.when or {}).get("start") or "").startswith(g["when"][:7])
-            key = (c.act == g["act"], when_ok, ov)
-            if ov > 0.25 and (best is None or key > best[0]):
-                best = (key, c)
-        if best and best[1].incident_id:
-            out.setdefault(best[1].incident_id, Counter())[g["incident"]] += 1
+    for g, c in match_gold(s, gold):
+        if c is not None and c.incident_id:
+            out.setdefault(c.incident_id, Counter())[g["incident"]] += 1
     return out
 
 

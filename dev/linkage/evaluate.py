@@ -30,6 +30,28 @@ from nkwatch.store.models import Claim, Source
 HERE = Path(__file__).resolve().parent
 
 
+def match_gold(s, gold: list[dict]) -> list[tuple[dict, Claim | None]]:  # noqa: ANN001 - a Session
+    """Each gold line with the claim that best covers its quote (same act, same month, most overlap), if any."""
+    by_file = {src.filename: src for src in s.scalars(select(Source))}
+    claims_by_src: dict[str, list[Claim]] = {}
+    for c in s.scalars(select(Claim)):
+        claims_by_src.setdefault(c.source_id, []).append(c)
+    matched = []
+    for g in gold:
+        src = by_file[g["source"]]
+        i = src.text.find(g["quote"])
+        best = None
+        for c in claims_by_src.get(src.id, []) if i >= 0 else []:
+            ov = max(0, min(c.span_end, i + len(g["quote"])) - max(c.span_start, i)) / len(g["quote"])
+            # A sentence listing several occurrences gives one claim per occurrence: match on the date too.
+            when_ok = bool(g.get("when")) and str((c.when or {}).get("start") or "").startswith(g["when"][:7])
+            key = (c.act == g["act"], when_ok, ov)
+            if ov > 0.25 and (best is None or key > best[0]):
+                best = (key, c)
+        matched.append((g, best[1] if best else None))
+    return matched
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -41,23 +63,7 @@ def main() -> int:
     report = link(store, full=True)
     gold = [json.loads(x) for x in (HERE / "gold.jsonl").read_text().splitlines() if x.strip()]
     with store.session() as s:
-        by_file = {src.filename: src for src in s.scalars(select(Source))}
-        claims_by_src: dict[str, list[Claim]] = {}
-        for c in s.scalars(select(Claim)):
-            claims_by_src.setdefault(c.source_id, []).append(c)
-        matched = []
-        for g in gold:
-            src = by_file[g["source"]]
-            i = src.text.find(g["quote"])
-            best = None
-            for c in claims_by_src.get(src.id, []) if i >= 0 else []:
-                ov = max(0, min(c.span_end, i + len(g["quote"])) - max(c.span_start, i)) / len(g["quote"])
-                # A sentence listing several occurrences gives one claim per occurrence: match on the date too.
-                when_ok = bool(g.get("when")) and str((c.when or {}).get("start") or "").startswith(g["when"][:7])
-                key = (c.act == g["act"], when_ok, ov)
-                if ov > 0.25 and (best is None or key > best[0]):
-                    best = (key, c)
-            matched.append((g, best[1] if best else None))
+        matched = match_gold(s, gold)
     tp = fp = fn = fn_e2e = 0
     errors = []
     for (g1, c1), (g2, c2) in combinations(matched, 2):
