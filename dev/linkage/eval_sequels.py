@@ -15,21 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
 
-from nkwatch.ingest.pipeline import ingest_paths
-from nkwatch.link.copies import detect_copies
-from nkwatch.link.run import link
-from nkwatch.store.db import open_store
 from nkwatch.store.models import Incident
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from evaluate import match_gold  # noqa: E402
+from evaluate import linked_set, match_gold  # noqa: E402
 
 
 def labels_by_incident(s, gold: list[dict]) -> dict[str, Counter]:  # noqa: ANN001
@@ -44,12 +39,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
-    work = Path(tempfile.mkdtemp())
-    store = open_store(str(work / "link.db"))
-    ingest_paths(store, [HERE / "texts"], originals=work / "originals")
-    detect_copies(store)
-    report = link(store, full=True)
-    gold = [json.loads(x) for x in (HERE / "gold.jsonl").read_text().splitlines() if x.strip()]
+    store, report, gold = linked_set()
     pairs = {(p["earlier"], p["later"]) for p in map(json.loads, (HERE / "sequels.jsonl").read_text().splitlines())}
     with store.session() as s:
         labels = labels_by_incident(s, gold)

@@ -30,6 +30,17 @@ from nkwatch.store.models import Claim, Source
 HERE = Path(__file__).resolve().parent
 
 
+def linked_set():  # noqa: ANN201 - (Store, LinkReport, gold lines)
+    """The linkage set ingested into a fresh store, copies detected, fully linked; and its gold lines."""
+    work = Path(tempfile.mkdtemp())
+    store = open_store(str(work / "link.db"))
+    ingest_paths(store, [HERE / "texts"], originals=work / "originals")
+    detect_copies(store)
+    report = link(store, full=True)
+    gold = [json.loads(x) for x in (HERE / "gold.jsonl").read_text().splitlines() if x.strip()]
+    return store, report, gold
+
+
 def match_gold(s, gold: list[dict]) -> list[tuple[dict, Claim | None]]:  # noqa: ANN001 - a Session
     """Each gold line with the claim that best covers its quote (same act, same month, most overlap), if any."""
     by_file = {src.filename: src for src in s.scalars(select(Source))}
@@ -56,12 +67,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
-    work = Path(tempfile.mkdtemp())
-    store = open_store(str(work / "link.db"))
-    ingest_paths(store, [HERE / "texts"], originals=work / "originals")
-    detect_copies(store)
-    report = link(store, full=True)
-    gold = [json.loads(x) for x in (HERE / "gold.jsonl").read_text().splitlines() if x.strip()]
+    store, report, gold = linked_set()
     with store.session() as s:
         matched = match_gold(s, gold)
     tp = fp = fn = fn_e2e = 0
