@@ -73,8 +73,9 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
     pairs = candidates(r, only=only)
     clusters = cluster(r, pairs, lock=lock, must=must, cannot=cannot)
     by_root = clusters.groups()
-    groups = [by_root[root] for root in sorted(by_root, key=lambda root: by_root[root][0])]
-    where_is = {root: g for g, root in enumerate(sorted(by_root, key=lambda root: by_root[root][0]))}
+    roots = sorted(by_root, key=lambda root: by_root[root][0])
+    groups = [by_root[root] for root in roots]
+    where_is = {root: g for g, root in enumerate(roots)}
     reviewed_before = _reviewed_incidents(s, {c["incident_id"] for c in claims if c["incident_id"]})
     out = Plan(claim_ids=[c["id"] for c in claims], old_ids=[c["incident_id"] for c in claims], lock=lock,
                is_new=[c["id"] in new for c in claims], groups=groups, rows=[])  # fmt: skip
@@ -132,14 +133,19 @@ def _start_worker(url: str, sources: dict[str, SourceInfo]) -> None:
     _WORKER.update(store=open_store(url, migrate_schema=False), sources=sources)
 
 
-def plan_in_worker(p: Partition) -> tuple[Plan, int]:
-    """Read one partition's claims (from the last committed state: the run's own writes are to other
-    partitions) and plan them; also says how many claims it read."""
+def plan_partition(s: Session, p: Partition, sources: dict[str, SourceInfo]) -> tuple[Plan, int]:
+    """Read one partition's claims and plan them as a full run does; also says how many claims it read."""
     from nkwatch.link.run import _rows
 
+    claims = _rows(s, partition_clause(p))
+    return plan(s, claims, {c["id"] for c in claims}, full=True, sources=sources), len(claims)
+
+
+def plan_in_worker(p: Partition) -> tuple[Plan, int]:
+    """plan_partition in a worker, from the last committed state (the run's own writes are to other
+    partitions)."""
     with _WORKER["store"].session() as s:
-        claims = _rows(s, partition_clause(p))
-        return plan(s, claims, {c["id"] for c in claims}, full=True, sources=_WORKER["sources"]), len(claims)
+        return plan_partition(s, p, _WORKER["sources"])
 
 
 def workers_for(store: Store, n_claims: int) -> int:

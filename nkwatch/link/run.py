@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from nkwatch.extract.gazetteer import gazetteer
 from nkwatch.link.copies import independence_groups
 from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
-from nkwatch.link.plan import Partition, Plan, partition_clause, plan, planned, workers_for
+from nkwatch.link.plan import Partition, Plan, plan, plan_partition, planned, workers_for
 from nkwatch.link.records import ACT_FAMILIES, act_family, link_kind
 from nkwatch.link.sequels import Collector, update_full, update_incremental
 from nkwatch.store.db import Store
@@ -69,8 +69,7 @@ def link(store: Store, *, full: bool = False, workers: int | None = None) -> Lin
             url = store.engine.url.render_as_string(hide_password=False)
             plans = planned(parts, url, every_source, workers)
         else:
-            plans = ((plan(s, c, {x["id"] for x in c}, full=True, sources=every_source), len(c))
-                     for c in (_rows(s, partition_clause(p)) for p in parts))  # fmt: skip
+            plans = (plan_partition(s, p, every_source) for p in parts)
         for pl, n in plans:
             if not n:
                 continue
