@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from nkwatch import vocab
 from nkwatch.ingest.originals import original_path
-from nkwatch.link.query import IncidentFilter, get_incident, incident_detail, list_incidents
+from nkwatch.link.query import IncidentFilter, get_incident, incident_detail, list_incidents, sequel_links
 from nkwatch.review.audit import entries, head
 from nkwatch.store.models import Claim, Incident, Source
 from nkwatch.store.queries import count_claims, get_claim, get_source, list_sources, page_claims
@@ -137,11 +137,11 @@ def _incident_context_read(st: WebState, p: Principal, ident: str, all_claims: b
             claims.append(dict(c, title=present.label(c["act"] or c["indicator"]), before=before, quote=quote,
                                after=after, page=src.page_of(c["span"]["start"]),
                                source_title=src.title or src.id[:12]))  # fmt: skip
-        shown = {c["id"] for c in claims}
+        on_page = {c["id"] for c in claims}
         timeline = sorted(
             [((c["when"] or {}).get("start"), "happened",
               _said(present.label(c["act"] or c["indicator"]), (c["when"] or {}).get("text")),
-              ("" if c["id"] in shown else "?claims=all") + f"#claim-{c['id']}")
+              ("" if c["id"] in on_page else "?claims=all") + f"#claim-{c['id']}")
              for c in d["claims"] if (c["when"] or {}).get("start")]
             + [(x["published_at"], "reported", x["title"] or x["id"][:12], f"#src-{x['id']}") for x in d["sources"]
                if x["published_at"]], key=lambda t: (t[0] or "", t[1]))  # fmt: skip
@@ -151,8 +151,6 @@ def _incident_context_read(st: WebState, p: Principal, ident: str, all_claims: b
         sources = [dict(x, url=srcs[x["id"]].url, filename=srcs[x["id"]].filename, kind=srcs[x["id"]].kind)
                    for x in d["sources"]]  # fmt: skip
         row = present.incident_row(inc)
-        from nkwatch.link.query import sequel_links
-
         def shown(x: dict[str, Any] | None) -> bool:  # a public visitor follows links only to public incidents
             return bool(x) and (not p.public or (x["status"] == "publishable" and not _withheld(s, x["id"])))
 
