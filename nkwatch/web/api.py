@@ -20,6 +20,7 @@ from nkwatch.store.models import Claim
 from nkwatch.store.queries import count_claims, get_claim, get_source, list_sources, page_claims
 from nkwatch.store.search import search
 from nkwatch.web import present
+from nkwatch.web.memform import read_form
 from nkwatch.web.pages import _withheld, incident_list
 from nkwatch.web.params import BadParameter, claim_filter, incident_filter, incident_paging, paging
 from nkwatch.web.review import actor
@@ -106,7 +107,7 @@ async def add_sources(request: Request, p: Principal = ADD) -> dict[str, Any]:
     linked. One result per file."""
     # The form is read here, after the permission check, not by FastAPI before it: nobody can make the
     # server take in a large upload without the right to add sources.
-    form = await request.form()
+    form = await read_form(request)
     files = [f for f in form.getlist("files") if not isinstance(f, str)]
     if not files:
         raise BadParameter("send at least one file in the field `files`")

@@ -45,7 +45,9 @@ HEADERS = [
 
 
 class SecurityHeaders:
-    """Adds HEADERS to every response (a plain ASGI middleware: no per-request task or body copy)."""
+    """Adds HEADERS to every response (a plain ASGI middleware: no per-request task or body copy), and answers
+    HEAD as GET without the body (FastAPI's routes take only the methods they name; link checkers and
+    archiving tools ask HEAD first)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -54,8 +56,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = dict(scope, method="GET")
 
         async def send_with_headers(message: Message) -> None:
+            if head and message["type"] == "http.response.body":
+                message = {"type": "http.response.body", "body": b"", "more_body": message.get("more_body", False)}
             if message["type"] == "http.response.start":
                 message["headers"] = list(message.get("headers", [])) + HEADERS
                 if not scope["path"].startswith("/static/"):

@@ -1,11 +1,14 @@
-"""Read a form (urlencoded or multipart) into memory only, with a size limit.
+"""Read a form (urlencoded or multipart) with a size limit counted as the body arrives.
 
-Starlette's own parser spools each uploaded file over 1 MB to a temporary file on disk. For the witness
-vault that is a leak: a testimony's plain text would lie in the temp folder (unlinked, but its blocks stay on
-the disk). These routes read the body through `memory_form` instead: the whole body is counted as it
-arrives and refused past the limit, and files are kept in memory (a spool whose limit is above the body
-limit never rolls over to disk). The parsed form is cached on the request, so the CSRF check and the route
-share one parse.
+Starlette's own `request.form()` takes in a body of any size, spooling each file over 1 MB to a temporary
+file: a client with the right to post could fill the disk before any route checks a size. Every route reads
+its form through `read_form` instead, which refuses the body past the limit (at once when Content-Length
+says so, else as soon as the count passes it).
+
+For the witness vault a temporary file is itself a leak: a testimony's plain text would lie in the temp
+folder (unlinked, but its blocks stay on the disk). Its routes use `memory_form`, which keeps files in
+memory (a spool whose limit is above the body limit never rolls over to disk). The parsed form is cached on
+the request, so the CSRF check and the route share one parse.
 """
 
 from __future__ import annotations
@@ -43,8 +46,25 @@ async def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
         yield chunk
 
 
+def form_limit(request: Request) -> int:
+    """The most bytes a form may have: the upload limit and room for the other fields."""
+    from nkwatch.web.state import web_state
+
+    return web_state(request).max_upload_bytes + (256 << 10)
+
+
+async def read_form(request: Request, limit: int | None = None) -> FormData:
+    """The request's form; raises TooLarge past `limit` bytes of body (by default `form_limit`). Files over
+    1 MB are spooled to a temporary file, as Starlette does: for public documents, never for testimony."""
+    return await _form(request, form_limit(request) if limit is None else limit, spool=1 << 20)
+
+
 async def memory_form(request: Request, limit: int) -> FormData:
     """The request's form, read into memory only; raises TooLarge past `limit` bytes of body."""
+    return await _form(request, limit, spool=limit + 1)  # the body is capped at `limit`: no file reaches the disk
+
+
+async def _form(request: Request, limit: int, spool: int) -> FormData:
     cached = getattr(request.state, _CACHE, None)
     if cached is not None:
         return cached
@@ -53,7 +73,7 @@ async def memory_form(request: Request, limit: int) -> FormData:
     try:
         if ctype.startswith("multipart/form-data"):
             parser = MultiPartParser(request.headers, stream, max_files=20, max_fields=100, max_part_size=limit)
-            parser.spool_max_size = limit + 1  # the body is capped at `limit`: no file can reach the disk
+            parser.spool_max_size = spool
             form = await parser.parse()
         elif ctype.startswith("application/x-www-form-urlencoded"):
             form = await FormParser(request.headers, stream, max_part_size=limit).parse()

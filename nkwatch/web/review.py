@@ -19,6 +19,7 @@ from nkwatch.review import ops
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source
 from nkwatch.store.queries import get_claim
 from nkwatch.web import present
+from nkwatch.web.memform import read_form
 from nkwatch.web.params import claim_filter, paging
 from nkwatch.web.render import page, redirect
 from nkwatch.web.security import Principal, require
@@ -94,7 +95,7 @@ def _run(request: Request, op: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 async def _note(request: Request) -> str | None:
-    form = await request.form()
+    form = await read_form(request)
     note = form.get("note")
     return note.strip()[:500] or None if isinstance(note, str) else None
 
@@ -166,7 +167,7 @@ def corrections(form: Any, current: dict[str, Any]) -> dict[str, Any]:
 @router.post("/review/claims/{claim_id}/correct")
 async def correct_claim(request: Request, claim_id: str, p: Principal = REVIEW) -> Response:
     cid = _claim_id(request, claim_id)
-    form = await request.form()
+    form = await read_form(request)
     with web_state(request).store.session() as s:
         current = get_claim(s, cid).to_dict()
     changes = corrections(form, current)
@@ -185,7 +186,7 @@ def _incident_id(request: Request, ident: str) -> str:
 
 @router.post("/incidents/{incident_id}/merge")
 async def merge_incidents(request: Request, incident_id: str, p: Principal = REVIEW) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     keep = _incident_id(request, incident_id)
     other = _incident_id(request, str(form.get("other") or "").strip() or "-")
     inc = _run(request, ops.merge, keep, other, actor=actor(p))
@@ -194,7 +195,7 @@ async def merge_incidents(request: Request, incident_id: str, p: Principal = REV
 
 @router.post("/incidents/{incident_id}/split")
 async def split_incident(request: Request, incident_id: str, p: Principal = REVIEW) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     iid = _incident_id(request, incident_id)
     ids = [str(v) for v in form.getlist("claim_ids")]
     new = _run(request, ops.split, iid, ids, actor=actor(p))

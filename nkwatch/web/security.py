@@ -104,23 +104,19 @@ def _session_principal(st: WebState, token: str) -> tuple[Principal, datetime] |
                          via="session"), expires  # fmt: skip
 
 
-def form_limit(request: Request) -> int:
-    """The most bytes a form read into memory may have: the upload limit and room for the other fields."""
-    return web_state(request).max_upload_bytes + (256 << 10)
-
-
 async def _submitted_csrf(request: Request, in_memory: bool = False) -> str:
     value = request.headers.get(CSRF_HEADER)
     if value:
         return value
     ctype = request.headers.get("content-type", "")
     if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        if in_memory:  # the vault's forms: never spooled to a temporary file (nkwatch.web.memform)
-            from nkwatch.web.memform import memory_form
+        from nkwatch.web.memform import form_limit, memory_form, read_form
 
+        # the form is kept on the request: the route reads it again for free
+        if in_memory:  # the vault's forms: never spooled to a temporary file
             form = await memory_form(request, form_limit(request))
         else:
-            form = await request.form()  # Starlette keeps the parsed form: the route reads it again for free
+            form = await read_form(request)
         v = form.get("csrf")
         return v if isinstance(v, str) else ""
     return ""

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from nkwatch import vocab
 from nkwatch.ingest.metadata import MetadataError, SourceMeta, validate
 from nkwatch.ingest.pipeline import ingest_files
+from nkwatch.web.memform import read_form
 from nkwatch.web.params import BadParameter
 from nkwatch.web.render import page
 from nkwatch.web.security import Principal, require
@@ -72,7 +73,7 @@ def upload_page(request: Request, p: Principal = ADD) -> HTMLResponse:
 
 @router.post("/upload", response_class=HTMLResponse)
 async def upload_form(request: Request, p: Principal = ADD) -> HTMLResponse:
-    form = await request.form()
+    form = await read_form(request)
     files = [f for f in form.getlist("files") if not isinstance(f, str)]
     if not files:
         raise BadParameter("choose at least one file")

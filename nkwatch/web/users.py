@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from nkwatch.store.models import ROLES, User
 from nkwatch.web import accounts
+from nkwatch.web.memform import read_form
 from nkwatch.web.render import page, redirect
 from nkwatch.web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Forbidden, Principal, open_to_all, require
 from nkwatch.web.state import web_state
@@ -47,7 +48,7 @@ def client_address(request: Request) -> str:
 
 @router.post("/login")
 async def login(request: Request, p: Principal = OPEN) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     username, password = str(form.get("username") or "").strip(), str(form.get("password") or "")
     sent, expected = str(form.get("csrf") or ""), request.cookies.get(LOGIN_CSRF_COOKIE) or ""
     if not expected or not secrets.compare_digest(sent, expected):
@@ -95,7 +96,7 @@ def _account(request: Request, p: Principal, new_token: str | None = None) -> HT
 
 @router.post("/account/tokens", response_class=HTMLResponse)
 async def create_token(request: Request, p: Principal = READ) -> HTMLResponse:
-    form = await request.form()
+    form = await read_form(request)
     with web_state(request).store.session() as s:
         _, token = accounts.create_token(s, s.get(User, p.user_id), str(form.get("name") or "token"))
     return _account(request, p, new_token=token)  # shown once, on this page only
@@ -113,7 +114,7 @@ def revoke_token(request: Request, token_id: int, p: Principal = READ) -> Respon
 
 @router.post("/account/password")
 async def change_password(request: Request, p: Principal = READ) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     with web_state(request).store.session() as s:
         user = s.get(User, p.user_id)
         if accounts.authenticate(s, user.username, str(form.get("current") or ""), client_address(request)) is None:
@@ -138,7 +139,7 @@ def users_page(request: Request, p: Principal = ADMIN) -> HTMLResponse:
 
 @router.post("/users")
 async def add_user(request: Request, p: Principal = ADMIN) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     try:
         with web_state(request).store.session() as s:
             accounts.add_user(s, str(form.get("username") or ""), str(form.get("password") or ""),
@@ -150,7 +151,7 @@ async def add_user(request: Request, p: Principal = ADMIN) -> Response:
 
 @router.post("/users/{user_id}/update")
 async def update_user(request: Request, user_id: int, p: Principal = ADMIN) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     with web_state(request).store.session() as s:
         user = s.get(User, user_id)
         if user is None:

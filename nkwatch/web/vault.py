@@ -24,9 +24,9 @@ from nkwatch.vault import VaultError, VaultLocked, records
 from nkwatch.vault import keys as vault_keys
 from nkwatch.vault.models import Consent, Interview, VaultKeys, Witness
 from nkwatch.web.keyring import credential_key
-from nkwatch.web.memform import memory_form, memory_json
+from nkwatch.web.memform import form_limit, memory_form, memory_json
 from nkwatch.web.render import page, redirect
-from nkwatch.web.security import SESSION_COOKIE, Principal, form_limit, require
+from nkwatch.web.security import SESSION_COOKIE, Principal, require
 from nkwatch.web.state import web_state
 
 router = APIRouter()

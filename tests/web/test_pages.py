@@ -7,11 +7,11 @@ import io
 import json
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from nkwatch.ingest.originals import original_path
 from nkwatch.review.audit import verify
-from nkwatch.store.models import AuditEntry, Claim, Incident
+from nkwatch.store.models import AuditEntry, Claim, Incident, Source
 from nkwatch.web import create_app
 from nkwatch.web.highlight import Span, highlight
 
@@ -183,3 +183,33 @@ def test_a_much_reported_incident_shows_its_first_claims_and_all_on_request(app,
     assert every.count('class="claim ') == n and "Show all" not in every
     report = c.get(f"/incidents/{iid}/report").text  # the printable report cites them all
     assert report.count("guards publicly executed 11 men") >= n
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_reaches_the_disk(world, tmp_path, monkeypatch):
+    from .vault_helpers import TempFiles
+
+    url, originals, _ = world
+    a = create_app(url, originals=originals, max_upload_mb=1)
+    c, csrf = signed_in(a, "analyst")
+    with a.state.nk.store.session() as s:
+        before = s.scalar(select(func.count()).select_from(Source))
+    spy = TempFiles(monkeypatch, str(tmp_path))
+    big = b"Guards beat returnees at the Sinuiju holding centre. " * 60_000  # 3.2 MB
+    for path, data in (("/api/sources", {}), ("/upload", {"csrf": csrf})):
+        r = c.post(path, headers={"X-CSRF-Token": csrf}, data=data, files=[("files", ("big.txt", big, "text/plain"))])
+        assert r.status_code == 413 and "larger than the limit of 1 MB" in r.text and "nothing was stored" in r.text
+    # A body without Content-Length is counted as it arrives and refused as soon as it passes the limit.
+    boundary = "nkwatchboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.txt\"\r\n"
+            f"Content-Type: text/plain\r\n\r\n").encode()  # fmt: skip
+    chunks = [head] + [big[i:i + 65536] for i in range(0, len(big), 65536)] + [f"\r\n--{boundary}--\r\n".encode()]
+    r = c.post("/api/sources", content=iter(chunks),
+               headers={"X-CSRF-Token": csrf, "Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+    assert r.status_code == 413 and "nothing was stored" in r.json()["detail"]
+    assert spy.made == []  # no temporary file: refused before the spool rolled over to disk
+    with a.state.nk.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Source)) == before
+    small = [("files", ("ok.txt", big[:500_000], "text/plain"))]
+    r = c.post("/api/sources", headers={"X-CSRF-Token": csrf}, files=small)
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "added"  # under the limit: taken
+    a.state.nk.store.close()

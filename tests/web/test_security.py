@@ -153,3 +153,17 @@ def test_security_headers(app):
 def test_passwords_are_argon2id(app):
     with app.state.nk.store.session() as s:
         assert accounts.get_user(s, "viewer").password_hash.startswith("$argon2id$")
+
+
+def test_head_answers_as_get_without_a_body_and_with_the_same_rights(app, world):
+    _, _, w = world
+    c, _ = signed_in(app, "viewer")
+    for path in ("/incidents", f"/incidents/{w.published}", "/api/incidents", f"/sources/{w.source}/original"):
+        got, head = c.get(path), c.head(path)
+        assert head.status_code == got.status_code == 200 and head.content == b"" and got.content
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
+    anonymous = TestClient(app)
+    assert anonymous.head("/api/incidents").status_code == 401
+    assert anonymous.head("/incidents", follow_redirects=False).status_code == 303
+    assert c.head("/review").status_code == 403  # a viewer may not review, whatever the method
