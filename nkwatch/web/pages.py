@@ -159,7 +159,7 @@ def _incident_context_read(st: WebState, p: Principal, ident: str, all_claims: b
     pos = charts.map_position(row["place_id"])
     small_map = charts.place_map({row["place_id"]: 1}, lambda pid: f"/incidents?place={pid}", highlight=pos[0],
                                  labels=1) if pos else None  # fmt: skip
-    return dict(inc=row, d=d, claims=claims, timeline=timeline, proposals=proposals, sources=sources,
+    return dict(inc=row, d=d, claims=claims, on_page=on_page, timeline=timeline, proposals=proposals, sources=sources,
                 history=history, small_map=small_map, audit_head=audit_head, sequel_of=sequel_of,
                 sequels=sequels)  # fmt: skip
 

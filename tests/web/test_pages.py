@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -181,6 +182,12 @@ def test_a_much_reported_incident_shows_its_first_claims_and_all_on_request(app,
     assert page.count('class="claim ') == CLAIMS_SHOWN and f"Show all {n}" in page
     every = c.get(f"/incidents/{iid}?claims=all").text
     assert every.count('class="claim ') == n and "Show all" not in every
+    # Every link to a claim (facts, timeline) leads to it: on this page, or on the page with all claims.
+    shown = set(re.findall(r'id="claim-(\w+)"', page))
+    links = re.findall(r'href="(\?claims=all)?#claim-(\w+)"', page)
+    assert len(links) >= n and {cid for _, cid in links} <= set(re.findall(r'id="claim-(\w+)"', every))
+    assert all(bool(to_all) == (cid not in shown) for to_all, cid in links)
+    assert any(to_all for to_all, _ in links) and "?claims=all#claim-" not in every
     report = c.get(f"/incidents/{iid}/report").text  # the printable report cites them all
     assert report.count("guards publicly executed 11 men") >= n
 
