@@ -182,6 +182,12 @@ def _check(kind: str, value: str, where: str) -> None:
 
 
 @cache
+def law_names() -> dict[str, str]:
+    """The laws the dictionary knows, id -> name (for choosing one in a correction form)."""
+    return {law_id: spec["name"] for law_id, spec in _load("laws")["laws"].items()}
+
+
+@cache
 def dictionaries() -> Dictionaries:
     """The compiled dictionaries (loaded once per process); raises ValueError on a bad entry."""
     acts = PhraseMatcher()

@@ -32,8 +32,13 @@ def make_templates() -> Environment:
                        num=lambda v: "" if v is None else f"{v:,.0f}", short=lambda v: (v or "")[:12],
                        marked=present.marked,
                        httpurl=present.http_url)  # fmt: skip
-    env.globals.update(vocab=vocab, terms=vocab.terms, quote=quote, **widgets.GLOBALS)
+    env.globals.update(vocab=vocab, terms=vocab.terms, quote=quote, num_input=_num_input, **widgets.GLOBALS)
     return env
+
+
+def _num_input(v: float | None) -> str:
+    """A number as a form field shows it: 2000.0 -> 2000, None -> empty."""
+    return "" if v is None else str(int(v)) if float(v).is_integer() else str(v)
 
 
 def url_with(request: Request, **changes: Any) -> str:

@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
 from nkwatch import vocab
+from nkwatch.extract.dictionaries import law_names
 from nkwatch.link.query import get_incident
 from nkwatch.review import ops
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source
 from nkwatch.store.queries import get_claim
 from nkwatch.web import present
 from nkwatch.web.memform import read_form
-from nkwatch.web.params import claim_filter, paging
+from nkwatch.web.params import BadParameter, claim_filter, paging
 from nkwatch.web.render import page, redirect
 from nkwatch.web.security import Principal, require
 from nkwatch.web.state import web_state
@@ -89,8 +90,6 @@ def _run(request: Request, op: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return op(s, *args, **kwargs)
         except ops.ReviewError as e:
-            from nkwatch.web.params import BadParameter
-
             raise BadParameter(str(e)) from e
 
 
@@ -125,7 +124,7 @@ def edit_claim_form(request: Request, claim_id: str, p: Principal = REVIEW) -> H
         c = get_claim(s, claim_id)
         row = dict(present.claim_out(p, c), source_title=c.source.title, incident_id=c.incident_id)
     template = "_review_edit.html" if request.headers.get("hx-request") else "claim_edit.html"
-    return page(request, template, c=row, places=_place_choices())
+    return page(request, template, c=row, places=_place_choices(), laws=law_names())
 
 
 def _place_choices() -> list[tuple[str, str]]:
@@ -160,8 +159,33 @@ def corrections(form: Any, current: dict[str, Any]) -> dict[str, Any]:
             new["victims"] = dict(old, count=count, count_min=None if count else old.get("count_min"),
                                   count_max=None if count else old.get("count_max"),
                                   group=form.get("victims_group") or old.get("group"))  # fmt: skip
+    if "punishment_type" in form:
+        kind, years = form.get("punishment_type") or None, _number(form, "punishment_years")
+        new["punishment"] = {"type": kind, "years": years} if kind else None
+    if "law" in form:
+        new["law"] = form.get("law") or None
+    for name in ("value", "value_min", "value_max"):
+        if name in form:
+            new[name] = _number(form, name)
+    for name in ("unit", "period"):
+        if name in form:
+            new[name] = (form.get(name) or "").strip()[:32] or None
     new["hedged"] = form.get("hedged") == "on" if "hedged_present" in form else current.get("hedged")
     return {k: v for k, v in new.items() if v != current.get(k)}
+
+
+def _number(form: Any, name: str) -> float | int | None:
+    """A number typed into a form ("2,000", "1.5", " 60 "), or None when empty; BadParameter when not one."""
+    raw = (form.get(name) or "").strip().replace(",", "").replace("\u202f", "").replace(" ", "")
+    if not raw:
+        return None
+    try:
+        v = float(raw)
+    except ValueError:
+        raise BadParameter(f"{name.replace('_', ' ')}: {raw[:40]!r} is not a number") from None
+    if v != v or v in (float("inf"), float("-inf")) or v < 0:
+        raise BadParameter(f"{name.replace('_', ' ')}: give a number of zero or more")
+    return int(v) if v.is_integer() else v
 
 
 @router.post("/review/claims/{claim_id}/correct")

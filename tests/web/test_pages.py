@@ -123,6 +123,31 @@ def test_review_merge_split_publish_through_pages(app, world):
         assert verify(s).ok
 
 
+def test_the_correction_form_edits_figures_sentences_and_laws(app, world):
+    _, _, w = world
+    c, csrf = signed_in(app, "editor")
+    form = c.get(f"/review/claims/{w.claim}/edit").text
+    for field in ("punishment_type", "punishment_years", "law", "indicator", "value_min", "value_max", "period"):
+        assert f'name="{field}"' in form
+    assert "Reactionary Ideology and Culture Rejection Act" in form  # laws named, from the dictionary
+    figure = {"csrf": csrf, "kind": "statistic", "indicator": "forced_repatriations", "value": "",
+              "value_min": "2,000", "value_max": "3000", "unit": "people", "period": "2023",
+              "punishment_type": "labour_camp", "punishment_years": "7", "law": "rirca_2020"}  # fmt: skip
+    r = c.post(f"/review/claims/{w.claim}/correct", data=dict(figure, value_max="lots"))
+    assert r.status_code == 400 and "value max: &#39;lots&#39; is not a number" in r.text
+    with app.state.nk.store.session() as s:
+        assert s.get(Claim, w.claim).value_max is None  # refused whole: nothing changed
+    r = c.post(f"/review/claims/{w.claim}/correct", data=figure, follow_redirects=False)
+    assert r.status_code == 303
+    with app.state.nk.store.session() as s:
+        claim = s.get(Claim, w.claim)
+        assert (claim.kind, claim.indicator, claim.value_min, claim.value_max, claim.unit, claim.period) == (
+            "statistic", "forced_repatriations", 2000, 3000, "people", "2023")
+        assert claim.punishment == {"type": "labour_camp", "years": 7} and claim.law == "rirca_2020"
+    again = c.get(f"/review/claims/{w.claim}/edit").text  # the form shows the corrected values
+    assert 'name="value_min" inputmode="decimal" value="2000"' in again and 'value="rirca_2020" selected' in again
+
+
 def test_source_text_is_escaped_and_highlighted(app, world):
     _, _, w = world
     c, _ = signed_in(app, "viewer")
