@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import inspect, select
 
 from nkwatch.extract.rerun import reextract
@@ -81,3 +83,35 @@ def test_full_text_index_follows_every_write(store, tmp_path):
         n = len(s.scalars(select(Claim.id)).all())
         hits = search(s, "guards", limit=100)
         assert any(h.kind == "claim" for h in hits) and n > 0
+
+
+def test_claims_month_is_derived_and_filled_in_by_its_migration(db_url):
+    """Migration 0006 adds claims.month (what an incremental link reads along its index): stored claims get it
+    from their `when`, new and corrected ones from Claim.derived_columns."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from nkwatch.store.db import _alembic_config, create_store_engine, migrate
+
+    engine = create_store_engine(db_url)
+    command.upgrade(_alembic_config(engine), "0005")
+    whens = {"c-day": {"start": "2024-05-03", "precision": "day"},
+             "c-month": {"start": "2024-05", "precision": "month"},
+             "c-season": {"start": "2024-06", "precision": "season"}, "c-year": {"start": "2024", "precision": "year"},
+             "c-range": {"start": "2024-03", "end": "2025", "precision": "year"}, "c-none": None}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (id, kind, text, format, size_bytes, reliability, captured_at) "
+                          "VALUES ('s1', 'news', 'x', 'text', 1, 'B', CURRENT_TIMESTAMP)"))  # fmt: skip
+        for cid, when in whens.items():
+            conn.execute(text("INSERT INTO claims (id, source_id, span_start, span_end, quote, kind, hedged, "
+                              "status, rule, extractor_version, created_at, \"when\", link_locked) VALUES (:id, 's1', "
+                              "0, 1, 'q', 'event', false, 'machine', 'r', 'v', CURRENT_TIMESTAMP, :w, false)"),
+                         {"id": cid, "w": json.dumps(when) if when else None})  # fmt: skip
+    migrate(engine)
+    expected = {"c-day": "2024-05", "c-month": "2024-05", "c-season": "2024-06", "c-year": None, "c-range": None,
+                "c-none": None}  # a year or decade is no month, even when its start names one  # fmt: skip
+    with engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT id, month FROM claims")).all()) == expected
+    assert "ix_claims_link_block" in {i["name"] for i in inspect(engine).get_indexes("claims")}
+    engine.dispose()
+    assert {k: Claim.derived_columns({"when": w})["month"] for k, w in whens.items()} == expected

@@ -96,18 +96,23 @@ def names(quote: str) -> int:
     return bits
 
 
+_WORD_BIT: dict[str, int] = {}  # word -> its bit in a signature (0 for stop words): words recur, hashing is slow
+
+
 def signature(quote: str) -> tuple[int, int]:
     """128-bit set-of-words signature: the overlap of two signatures estimates the overlap of their words."""
-    lo = hi = 0
+    bits = 0
     for w in set(_WORD.findall(quote.lower())):
-        if w in _STOP:
-            continue
-        h = zlib.crc32(w.encode()) & 127
-        if h < 64:
-            lo |= 1 << h
-        else:
-            hi |= 1 << (h - 64)
-    return lo, hi
+        b = _WORD_BIT.get(w)
+        if b is None:
+            if len(_WORD_BIT) > 1_000_000:  # a bound on memory, whatever the texts
+                _WORD_BIT.clear()
+            b = _WORD_BIT[w] = 0 if w in _STOP else 1 << (zlib.crc32(w.encode()) & 127)
+        bits |= b
+    return bits & _LOW64, bits >> 64
+
+
+_LOW64 = (1 << 64) - 1
 
 
 @dataclass

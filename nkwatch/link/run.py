@@ -54,7 +54,7 @@ def link(store: Store, *, full: bool = False, workers: int | None = None) -> Lin
             if not new:
                 return LinkReport(claims=len(claims))
             collect = Collector()
-            r = _link(s, claims, new, full=False, taken=set(), collect=collect)
+            r = _link(s, claims, new, full=False, taken=set(), sources=_source_info(claims), collect=collect)
             r.sequels = update_incremental(s, collect.nodes, collect.gone)
             return r
         total = LinkReport()
@@ -121,14 +121,19 @@ def _delete_incidents(s: Session, ids: set[str]) -> None:
                                                   DuplicateProposal.incident_b.in_(chunk)))  # fmt: skip
 
 
-def _select(where=None):  # noqa: ANN001, ANN202
-    q = (select(*CLAIM_COLUMNS, Source.published_at).join(Source, Source.id == Claim.source_id)
-         .where(Claim.status != "rejected"))  # fmt: skip
+SOURCE_COLUMNS = (Source.reliability, Source.derived_from, Source.derivation)  # what SourceInfo needs
+
+
+def _select(where=None, with_sources: bool = False):  # noqa: ANN001, ANN202
+    """Claims to link, with their source's date (and, `with_sources`, what `_source_info` needs: an incremental
+    run reads it here rather than in a second query by source id)."""
+    q = (select(*CLAIM_COLUMNS, Source.published_at, *(SOURCE_COLUMNS if with_sources else ()))
+         .join(Source, Source.id == Claim.source_id).where(Claim.status != "rejected"))  # fmt: skip
     return q if where is None else q.where(where)
 
 
-def _rows(s: Session, where, limit: int | None = None) -> list[dict[str, Any]]:  # noqa: ANN001
-    q = _select(where)
+def _rows(s: Session, where, limit: int | None = None, with_sources: bool = False) -> list[dict[str, Any]]:  # noqa: ANN001
+    q = _select(where, with_sources)
     # A sample (limit) is taken in index order: sorting a whole act's claims by id to keep 20 is the slow part.
     q = q.limit(limit) if limit else q.order_by(Claim.id)
     result = s.execute(q)
@@ -136,12 +141,12 @@ def _rows(s: Session, where, limit: int | None = None) -> list[dict[str, Any]]: 
     return [dict(zip(keys, r, strict=True)) for r in result]  # a third faster than dict(r._mapping)
 
 
-def _rows_any(s: Session, conds: list) -> list[dict[str, Any]]:  # noqa: ANN001
+def _rows_any(s: Session, conds: list, with_sources: bool = False) -> list[dict[str, Any]]:  # noqa: ANN001
     """Rows matching any of `conds`: a UNION ALL of one indexed query each (SQLite does not use the
-    (act, year) index for a long OR of terms), de-duplicated."""
+    (act, year, month) index for a long OR of terms), de-duplicated."""
     out: dict[str, dict[str, Any]] = {}
     for i in range(0, len(conds), 200):  # SQLite allows 500 terms in one compound select
-        q = union_all(*[_select(c) for c in conds[i:i + 200]])
+        q = union_all(*[_select(c, with_sources) for c in conds[i:i + 200]])
         for r in s.execute(q):
             out.setdefault(r._mapping["id"], dict(r._mapping))
     return [out[k] for k in sorted(out)]
@@ -152,7 +157,7 @@ def _place(c: dict[str, Any]) -> str | None:
 
 
 def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
-    new = _rows(s, Claim.incident_id.is_(None))
+    new = _rows(s, Claim.incident_id.is_(None), with_sources=True)
     if not new:
         return [], set()
     # The stored claims that may share an incident with the new ones: events of the same act in the same
@@ -167,24 +172,26 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
             continue
         family = [a for a in (act, *ACT_FAMILIES) if act_family(a) == act_family(act)]
         same = and_(Claim.kind == "event", Claim.act.in_(sorted(set(family), key=str)), Claim.year == year)
-        if month:
-            start = Claim.when["start"].as_string()
-            same = and_(same, or_(start.startswith(month), Claim.when["precision"].as_string() == "year"))
         if place and place in g.places:
             # Only places that can be the same: this one, those around it, those inside it, or none.
             near = {p for p in g.places if place in g.ancestors(p)} | set(g.ancestors(place))
             same = and_(same, or_(Claim.place_id.in_(sorted(near)), Claim.place_id.is_(None),
                                   Claim.place_id.in_(("kp", "cn", "border-kp-cn", "border-kp-ru"))))  # fmt: skip
-        conds.append(same)
-    stored = _rows_any(s, [and_(Claim.incident_id.is_not(None), c) for c in conds]) if conds else []
+        if not month:
+            conds.append(same)
+            continue
+        # Two reads, each along the (act, year, month) index: the same month, and those dated only to the year.
+        conds.append(and_(same, Claim.month == month))
+        conds.append(and_(same, Claim.month.is_(None), Claim.when["precision"].as_string() == "year"))
+    stored = _rows_any(s, [and_(Claim.incident_id.is_not(None), c) for c in conds], True) if conds else []
     for act, grounds in sorted({(c["act"], c["grounds"]) for c in new if link_kind(c) == "pattern"}, key=str):
         q = and_(Claim.incident_id.is_not(None), Claim.kind == "pattern", Claim.act == act,
                  Claim.grounds == grounds if grounds else Claim.grounds.is_(None))  # fmt: skip
-        stored += _rows(s, q, limit=PRACTICE_SAMPLE)
+        stored += _rows(s, q, limit=PRACTICE_SAMPLE, with_sources=True)
     for ind, period in sorted({(c["indicator"], c["period"]) for c in new if c["kind"] == "statistic"
                                and c["period"]}, key=str):  # fmt: skip
         stored += _rows(s, and_(Claim.incident_id.is_not(None), Claim.kind == "statistic",
-                                Claim.indicator == ind, Claim.period == period))  # fmt: skip
+                                Claim.indicator == ind, Claim.period == period), with_sources=True)  # fmt: skip
     return stored + new, {c["id"] for c in new}
 
 
@@ -264,6 +271,13 @@ def _all_sources(s: Session) -> dict[str, SourceInfo]:
     rows = s.execute(select(Source.id, Source.reliability, Source.derived_from, Source.derivation)).all()
     groups = independence_groups([(r.id, r.derived_from, r.derivation) for r in rows])
     return {r.id: SourceInfo(r.id, r.reliability, groups.get(r.id, r.id)) for r in rows}
+
+
+def _source_info(claims: list[dict[str, Any]]) -> dict[str, SourceInfo]:
+    """The sources of claims read `with_sources`."""
+    rows = {c["source_id"]: c for c in claims}
+    groups = independence_groups([(k, r["derived_from"], r["derivation"]) for k, r in rows.items()])
+    return {k: SourceInfo(k, r["reliability"], groups.get(k, k)) for k, r in rows.items()}
 
 
 def _sources(s: Session, ids: set[str]) -> dict[str, SourceInfo]:

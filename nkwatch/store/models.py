@@ -99,6 +99,8 @@ class Claim(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Denormalised for filtering and sorting.
     year: Mapped[int | None] = mapped_column(Integer)
+    # "YYYY-MM" of when.start for a claim dated to a day, month or season; None for a year, decade or no date.
+    month: Mapped[str | None] = mapped_column(String(7))
     place_id: Mapped[str | None] = mapped_column(String(64))
     perpetrator_id: Mapped[str | None] = mapped_column(String(32))
     # Linking: the incident this claim reports, and whether a person put it there (machine keeps off).
@@ -117,7 +119,8 @@ class Claim(Base):
         Index("ix_claims_place", "place_id"),
         Index("ix_claims_indicator", "indicator"),
         Index("ix_claims_incident", "incident_id"),
-        Index("ix_claims_act_year", "act", "year"),
+        # Linking reads the stored claims of a new claim's act and month (nkwatch.link.run._load).
+        Index("ix_claims_link_block", "act", "year", "month", "place_id"),
     )
 
     FIELDS = (
@@ -149,11 +152,16 @@ class Claim(Base):
 
     @staticmethod
     def derived_columns(fields: dict[str, Any]) -> dict[str, Any]:
-        """The indexed copies of nested fields that filters use (year, place, perpetrator)."""
-        start = str((fields.get("when") or {}).get("start") or "")
-        return {"year": int(start[:4]) if start[:4].isdigit() else None,
+        """The indexed copies of nested fields that filters and linking use (year, month, place, perpetrator)."""
+        when = fields.get("when") or {}
+        start = str(when.get("start") or "")
+        month = start[:7] if len(start) >= 7 and when.get("precision") in MONTH_PRECISIONS else None
+        return {"year": int(start[:4]) if start[:4].isdigit() else None, "month": month,
                 "place_id": (fields.get("where") or {}).get("place_id"),
                 "perpetrator_id": (fields.get("perpetrator") or {}).get("id")}  # fmt: skip
+
+
+MONTH_PRECISIONS = ("day", "month", "season")
 
 
 class ClaimStatusChange(Base):
