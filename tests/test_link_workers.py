@@ -15,12 +15,12 @@ from nkwatch.store.models import Claim, DuplicateProposal, Incident
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _generate(url: str, n: int) -> None:
+def generate(url: str, n: int, *, seed: int = 5, new: bool = False) -> None:
     """bench/link.py's generator: realistic acts, dates, places and counts, 1-6 sources per occurrence."""
     spec = importlib.util.spec_from_file_location("bench_link", ROOT / "bench" / "link.py")
     mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    mod.generate(url, n, seed=5)
+    mod.generate(url, n, seed=seed, new=new)
 
 
 def _snapshot(store) -> tuple:  # noqa: ANN001
@@ -36,7 +36,7 @@ def _snapshot(store) -> tuple:  # noqa: ANN001
 
 
 def test_workers_write_what_one_process_writes(store, db_url):
-    _generate(db_url, 3000)
+    generate(db_url, 3000)
     link(store, full=True, workers=0)
     with store.session() as s:  # a person's decisions, which both kinds of run must keep
         iid = s.scalar(select(Incident.id).where(Incident.n_claims > 2).order_by(Incident.id))

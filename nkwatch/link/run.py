@@ -218,7 +218,7 @@ def _write(s: Session, pl: Plan, *, full: bool, taken: set[str], collect: Collec
     old_ids = sorted({i for i in pl.old_ids if i})
     for i in range(0, len(old_ids), 5000):
         existing.update({r.id: r for r in s.execute(select(Incident.id, Incident.status, Incident.created_at,
-                                                           Incident.sequel_of)
+                                                           Incident.sequel_of, Incident.n_claims)
                                                     .where(Incident.id.in_(old_ids[i:i + 5000])))})  # fmt: skip
     light = [{"id": cid, "incident_id": old} for cid, old in zip(pl.claim_ids, pl.old_ids, strict=True)]
     groups = {members[0]: members for members in pl.groups}
@@ -234,7 +234,7 @@ def _write(s: Session, pl: Plan, *, full: bool, taken: set[str], collect: Collec
     if changed:
         _move_claims(s, changed)
     report.assigned = len(changed)
-    rows = []
+    rows, quotes = [], []
     for g, members in enumerate(pl.groups):
         iid = ids[members[0]]
         if iid in spanning or not (full or any(pl.is_new[i] or pl.old_ids[i] != iid for i in members)):
@@ -246,8 +246,13 @@ def _write(s: Session, pl: Plan, *, full: bool, taken: set[str], collect: Collec
             row["confidence"], row["confidence_breakdown"] = pl.as_reviewed[g]
             row["n_independent"] = row["confidence_breakdown"]["independent_sources"]
         rows.append(row)
-        if collect is not None:
-            collect.add(row, [{"quote": q} for q in pl.quotes.get(g, ())])
+        quotes.append(pl.quotes.get(g, ()))
+    if not full:  # before the rows are stored: some may be computed again from all their claims
+        for k, row_quotes in _complete_partial(s, pl, ids, existing, rows).items():
+            quotes[k] = row_quotes
+    if collect is not None:
+        for row, row_quotes in zip(rows, quotes, strict=True):
+            collect.add(row, [{"quote": q} for q in row_quotes])
     if rows:
         row_ids = [r["id"] for r in rows]
         for i in range(0, len(rows), 5000):
@@ -271,6 +276,47 @@ def _all_sources(s: Session) -> dict[str, SourceInfo]:
     rows = s.execute(select(Source.id, Source.reliability, Source.derived_from, Source.derivation)).all()
     groups = independence_groups([(r.id, r.derived_from, r.derivation) for r in rows])
     return {r.id: SourceInfo(r.id, r.reliability, groups.get(r.id, r.id)) for r in rows}
+
+
+def _complete_partial(s: Session, pl: Plan, ids: dict[int, str], existing: dict[str, Any],
+                      rows: list[dict[str, Any]]) -> dict[int, list[str]]:
+    """An incremental run reads only the stored claims in the new claims' blocks, so an incident may be in its
+    plan with part of its claims. Those it did not read follow the ones it did (when their incident merged into
+    another), and a row about to be written from part of its claims is made again from all of them (in place).
+    Returns, for each row made again, the quotes of its claims (for sequel links)."""
+    loaded = Counter(o for o in pl.old_ids if o)
+    partial = {o for o, n in loaded.items() if o in existing and (existing[o].n_claims or 0) > n}
+    if not partial:
+        return {}
+    follow, redo = {}, set()
+    for members in pl.groups:
+        iid = ids[members[0]]
+        for i in members:
+            old = pl.old_ids[i]
+            if old in partial:
+                redo.add(iid)
+                if old != iid:
+                    follow[old] = iid
+    if follow:
+        t = Claim.__table__
+        move = t.update().where(t.c.incident_id == bindparam("old")).values(incident_id=bindparam("new"))
+        s.connection().execute(move, [{"old": o, "new": n} for o, n in sorted(follow.items())])
+    at = {row["id"]: k for k, row in enumerate(rows) if row["id"] in redo}
+    wanted = sorted(at)
+    claims: list[dict[str, Any]] = []
+    for i in range(0, len(wanted), 5000):  # one read for all of them, not one per incident
+        claims += _rows(s, Claim.incident_id.in_(wanted[i:i + 5000]), with_sources=True)
+    by_incident: dict[str, list[dict[str, Any]]] = {}
+    for c in claims:
+        by_incident.setdefault(c["incident_id"], []).append(c)
+    sources = _source_info(claims)
+    out = {}
+    for iid, k in at.items():
+        members, row = by_incident[iid], rows[k]
+        reviewed = any(c["status"] == "reviewed" for c in members)
+        rows[k] = dict(row, **incident_row(iid, members, sources, status=row["status"], reviewed=reviewed))
+        out[k] = [c.get("quote") or "" for c in members]
+    return out
 
 
 def _source_info(claims: list[dict[str, Any]]) -> dict[str, SourceInfo]:
