@@ -166,6 +166,11 @@ def sequel_links(s: Session, inc: Incident) -> tuple[dict[str, Any] | None, list
 
 def incident_detail(s: Session, inc: Incident) -> dict[str, Any]:
     """Everything the `incident` command and the web page show."""
+    return incident_detail_and_sources(s, inc)[0]
+
+
+def incident_detail_and_sources(s: Session, inc: Incident) -> tuple[dict[str, Any], list[Source]]:
+    """incident_detail, and the incident's sources as read for it (the web page quotes their texts)."""
     claims = _claims(s, inc.id)
     srcs = _sources(s, {c.source_id for c in claims})
     facts = {k: (inc.fields or {}).get(k) for k in ("when", "where", "perpetrator", "victims", "grounds",
@@ -176,7 +181,7 @@ def incident_detail(s: Session, inc: Incident) -> dict[str, Any]:
                                                         DuplicateProposal.status == "open")):  # fmt: skip
         other = p.incident_b if p.incident_a == inc.id else p.incident_a
         proposals.append({"other": other, "conflict": p.conflict, "values": (p.detail or {}).get("values")})
-    return {
+    detail = {
         "id": inc.id, "kind": inc.kind, "act": inc.act, "indicator": inc.indicator, "status": inc.status,
         "confidence": inc.confidence, "confidence_breakdown": inc.confidence_breakdown, "facts": facts,
         "n_sources": inc.n_sources, "n_independent": inc.n_independent,
@@ -185,3 +190,4 @@ def incident_detail(s: Session, inc: Incident) -> dict[str, Any]:
                     for x in srcs],
         "claims": [c.to_dict() for c in claims], "proposals": proposals,
     }  # fmt: skip
+    return detail, srcs

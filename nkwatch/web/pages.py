@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from nkwatch import vocab
 from nkwatch.ingest.originals import original_path
-from nkwatch.link.query import IncidentFilter, get_incident, incident_detail, list_incidents, sequel_links
+from nkwatch.link.query import IncidentFilter, get_incident, incident_detail_and_sources, list_incidents, sequel_links
 from nkwatch.review.audit import entries, head
-from nkwatch.store.models import Claim, Incident, Source
+from nkwatch.store.models import Claim, Incident
 from nkwatch.store.queries import count_claims, get_claim, get_source, list_sources, page_claims
 from nkwatch.store.search import search
 from nkwatch.web import charts, present
@@ -126,8 +126,8 @@ def _incident_context(request: Request, p: Principal, ident: str, *, all_claims:
 def _incident_context_read(st: WebState, p: Principal, ident: str, all_claims: bool) -> dict[str, Any]:
     with st.store.session() as s:
         inc = _visible_incident(s, p, ident)
-        d = present.incident_out(p, incident_detail(s, inc))
-        srcs = {x.id: x for x in s.scalars(select(Source).where(Source.id.in_({c["source_id"] for c in d["claims"]})))}
+        detail, read = incident_detail_and_sources(s, inc)
+        d, srcs = present.incident_out(p, detail), {x.id: x for x in read}
         claims = []
         for c in d["claims"] if all_claims else d["claims"][:CLAIMS_SHOWN]:
             src = srcs[c["source_id"]]
@@ -147,7 +147,7 @@ def _incident_context_read(st: WebState, p: Principal, ident: str, all_claims: b
                if x["published_at"]], key=lambda t: (t[0] or "", t[1]))  # fmt: skip
         proposals = [dict(pr, exists=s.get(Incident, pr["other"]) is not None) for pr in d["proposals"]]
         history = [] if p.public else entries(s, target_id=inc.id, limit=20)
-        audit_head = head(s)
+        audit_head = st.cache.get(("audit-head",), lambda: head(s))  # one per change of the store
         sources = [dict(x, url=srcs[x["id"]].url, filename=srcs[x["id"]].filename, kind=srcs[x["id"]].kind)
                    for x in d["sources"]]  # fmt: skip
         row = present.incident_row(inc)
@@ -156,12 +156,18 @@ def _incident_context_read(st: WebState, p: Principal, ident: str, all_claims: b
 
         sequel_of, sequels = sequel_links(s, inc)
         sequel_of, sequels = (sequel_of if shown(sequel_of) else None), [x for x in sequels if shown(x)]
-    pos = charts.map_position(row["place_id"])
-    small_map = charts.place_map({row["place_id"]: 1}, lambda pid: f"/incidents?place={pid}", highlight=pos[0],
-                                 labels=1) if pos else None  # fmt: skip
     return dict(inc=row, d=d, claims=claims, on_page=on_page, timeline=timeline, proposals=proposals, sources=sources,
-                history=history, small_map=small_map, audit_head=audit_head, sequel_of=sequel_of,
+                history=history, small_map=_small_map(row["place_id"]), audit_head=audit_head, sequel_of=sequel_of,
                 sequels=sequels)  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _small_map(place_id: str | None) -> Markup | None:
+    """The incident page's map: the same for every incident at one place, so drawn once per place."""
+    pos = charts.map_position(place_id)
+    if not pos:
+        return None
+    return charts.place_map({place_id: 1}, lambda pid: f"/incidents?place={pid}", highlight=pos[0], labels=1)
 
 
 def _said(title: str, text: str | None) -> str:
