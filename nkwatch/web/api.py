@@ -42,7 +42,7 @@ def me(p: Principal = READ) -> dict[str, Any]:
 
 
 @router.get("/incidents", response_model=None)
-def incidents(request: Request, p: Principal = READ_PUBLIC) -> JSONResponse:
+async def incidents(request: Request, p: Principal = READ_PUBLIC) -> JSONResponse:
     """Incidents, filtered and sorted by the query parameters the incidents page uses (see nkwatch.web.params)."""
     flt, pg = incident_filter(request, p), incident_paging(request)
     items, total = incident_list(request, flt, pg)
@@ -51,7 +51,7 @@ def incidents(request: Request, p: Principal = READ_PUBLIC) -> JSONResponse:
 
 
 @router.get("/incidents/{incident_id}")
-def incident(request: Request, incident_id: str, p: Principal = READ_PUBLIC) -> dict[str, Any]:
+async def incident(request: Request, incident_id: str, p: Principal = READ_PUBLIC) -> dict[str, Any]:
     """One incident: merged facts (each with the claim it came from), confidence breakdown, sources, claims."""
     with web_state(request).store.session() as s:
         inc = get_incident(s, incident_id)

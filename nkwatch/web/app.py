@@ -85,7 +85,8 @@ def create_app(store_url: str | None = None, *, public: bool = False, originals:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Routes run in a thread pool (they call the synchronous store). Python runs one thread at a time, so
+        # Most routes run in a thread pool (they call the synchronous store; the short incident reads run on
+        # the event loop, see pages.py). Python runs one thread at a time, so
         # 40 threads (the default) only contend for the interpreter and the store's connections; a few threads
         # with the rest of the requests waiting their turn in the event loop serve more, and more evenly.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
