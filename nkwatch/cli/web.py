@@ -11,14 +11,14 @@ from nkwatch.cli.main import app
 
 
 def run_server(db: str | None, host: str, port: int, public: bool, secure_cookies: bool = False,
-               workers: int = 1) -> None:  # fmt: skip
+               workers: int = 1, max_upload_mb: float = 50.0) -> None:  # fmt: skip
     """Serve the app for the store `db` until interrupted (Ctrl-C)."""
     from nkwatch.web.server import serve
 
     store_or_fail(db).close()  # a clear error before the server starts, not a traceback after
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     out.print(f"[bold green]nkwatch is running at http://{shown}:{port}/[/]  (Ctrl-C to stop)")
-    serve(db, host, port, public=public, secure_cookies=secure_cookies, workers=workers)
+    serve(db, host, port, public=public, secure_cookies=secure_cookies, workers=workers, max_upload_mb=max_upload_mb)
 
 
 @app.command("serve")
@@ -30,6 +30,8 @@ def serve(
     secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="Mark cookies Secure: use when the "
                                                  "server is reached over HTTPS (behind a proxy).")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (about one per CPU core for a team server).")] = 1,
+    max_upload_mb: Annotated[float, typer.Option(min=0.1, help="Largest upload (a file, or a form with all its "
+                                                 "files) in MB; a larger one is refused before it is read.")] = 50.0,
     db: DbOption = None,
 ) -> None:
     """Serve the web application: overview, incidents, sources, review, uploads, exports and the JSON API.
@@ -40,4 +42,4 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1") and not secure_cookies:
         err.print("[yellow]warning:[/] listening beyond this machine without --secure-cookies; "
                   "serve it over HTTPS for a team")  # fmt: skip
-    run_server(db, host, port, public, secure_cookies, workers)
+    run_server(db, host, port, public, secure_cookies, workers, max_upload_mb)

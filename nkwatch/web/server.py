@@ -10,7 +10,8 @@ def app_from_env():  # noqa: ANN201 - a FastAPI app, built in each worker proces
     from nkwatch.web import create_app
 
     return create_app(os.environ.get("NKWATCH_DB") or None, public=os.environ.get("NKWATCH_WEB_PUBLIC") == "1",
-                      secure_cookies=os.environ.get("NKWATCH_WEB_SECURE") == "1")  # fmt: skip
+                      secure_cookies=os.environ.get("NKWATCH_WEB_SECURE") == "1",
+                      max_upload_mb=float(os.environ.get("NKWATCH_WEB_MAX_UPLOAD_MB") or 50))  # fmt: skip
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -30,11 +31,12 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def serve(db: str | None, host: str, port: int, *, public: bool = False, secure_cookies: bool = False,
-          workers: int = 1) -> None:  # fmt: skip
+          workers: int = 1, max_upload_mb: float = 50.0) -> None:  # fmt: skip
     """Serve until interrupted. `workers` > 1 runs that many processes (each with its own store connections)."""
     import uvicorn
 
-    os.environ.update(NKWATCH_WEB_PUBLIC="1" if public else "0", NKWATCH_WEB_SECURE="1" if secure_cookies else "0")
+    os.environ.update(NKWATCH_WEB_PUBLIC="1" if public else "0", NKWATCH_WEB_SECURE="1" if secure_cookies else "0",
+                      NKWATCH_WEB_MAX_UPLOAD_MB=str(max_upload_mb))
     if db:
         os.environ["NKWATCH_DB"] = db
     sock = listening_socket(host, port)

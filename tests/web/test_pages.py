@@ -245,3 +245,14 @@ def test_an_upload_over_the_limit_is_refused_before_it_reaches_the_disk(world, t
     r = c.post("/api/sources", headers={"X-CSRF-Token": csrf}, files=small)
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "added"  # under the limit: taken
     a.state.nk.store.close()
+
+
+def test_serve_passes_the_upload_limit_to_every_worker(world, monkeypatch):
+    from nkwatch.web.server import app_from_env
+
+    url, _, _ = world
+    monkeypatch.setenv("NKWATCH_DB", url)
+    monkeypatch.setenv("NKWATCH_WEB_MAX_UPLOAD_MB", "2")  # what `nkwatch serve --max-upload-mb 2` sets
+    a = app_from_env()
+    assert a.state.nk.max_upload_bytes == 2 * 1024 * 1024
+    a.state.nk.store.close()
