@@ -158,3 +158,26 @@ def test_acts_of_one_group_link_on_the_same_day_only(store):
                   act="border_killing", when="2019-06-10", precision="day", place="kp", count=1)  # fmt: skip
     link(store)
     assert incident_of(store, u) == incident_of(store, t)
+
+
+def test_year_dated_events_at_two_towns_do_not_chain_through_a_country_wide_claim(store):
+    """Each claim dated only to a year joins its best partner; without a guard on places, the arrests of one
+    year in two towns would gather into one incident through a claim that says only "North Korea"."""
+    texts = {"kp-hyesan": "In 2019 police arrested 12 people in Hyesan for using Chinese phones.",
+             "kp": "In 2019 police arrested 12 people in North Korea for using Chinese phones.",
+             "kp-kaesong": "In 2019 police arrested 12 people in Kaesong for using Chinese phones."}  # fmt: skip
+    ids = {}
+    for place, text in texts.items():
+        src = add_source(store, place, text)
+        ids[place] = add_claim(store, src, text, act="arrest", when="2019", precision="year", place=place, count=12)
+    link(store)
+    hub = incident_of(store, ids["kp"])
+    assert incident_of(store, ids["kp-hyesan"]) != incident_of(store, ids["kp-kaesong"])
+    assert hub in (incident_of(store, ids["kp-hyesan"]), incident_of(store, ids["kp-kaesong"]))  # it joins one
+    # Two ends of one crossing, in two countries, still meet.
+    crossing = {"kp-hyesan": "In 2019 guards caught 12 people crossing the river at Hyesan.",
+                "cn-changbai": "In 2019 guards caught 12 people crossing the river at Changbai."}  # fmt: skip
+    both = [add_claim(store, add_source(store, p + "-x", t), t, act="arrest", when="2019", precision="year",
+                      place=p, count=12) for p, t in crossing.items()]  # fmt: skip
+    link(store)
+    assert incident_of(store, both[0]) == incident_of(store, both[1])

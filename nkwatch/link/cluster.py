@@ -2,7 +2,10 @@
 
 Union-find over the linked pairs, strongest first. Each cluster keeps what its members pin down: the
 intersection of their precise time intervals (months), the camp or detention centre it names, and the
-person-made lock it carries; two clusters are joined only when those stay consistent.
+person-made lock it carries; two clusters are joined only when those stay consistent. An event with a vague
+date also joins only a cluster whose every place is compatible with every place of its own (one inside the
+other, or in another country): dated claims may name several places of one occurrence (a mass repatriation
+through Tumen and Hunchun), but a chain of year-dated claims must not gather a year's arrests from 30 towns.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ class Clusters:
         self.cannot = cannot  # pairs of claim indices a person split apart
         self.cannot_members = {i for pair in cannot for i in pair}
         self.members: dict[int, list[int]] = {}
+        self._place = r.place
+        self._paths: dict[int, set[tuple[int, ...]]] = {}  # root -> its members' place paths, when asked
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -33,10 +38,14 @@ class Clusters:
             i = parent[i]
         return i
 
-    def union(self, a: int, b: int, *, force: bool = False) -> bool:
+    def union(self, a: int, b: int, *, force: bool = False, places: bool = False) -> bool:
+        """Join the clusters of a and b unless that would contradict (see the module); `places` also asks
+        that their places agree."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
+        if places and not self._places_agree(ra, rb):
+            return False
         if not force:
             if self.lock[ra] and self.lock[rb] and self.lock[ra] != self.lock[rb]:
                 return False  # two incidents a person set apart
@@ -60,7 +69,23 @@ class Clusters:
         self.lock[ra] = self.lock[ra] or self.lock[rb]
         ma, mb = self.members.pop(ra, [ra]), self.members.pop(rb, [rb])
         self.members[ra] = ma + mb
+        pa, pb = self._paths.pop(ra, None), self._paths.pop(rb, None)
+        if pa is not None and pb is not None:
+            self._paths[ra] = pa | pb
         return True
+
+    def paths(self, root: int) -> set[tuple[int, ...]]:
+        """The distinct place paths (root first, undefined levels left out) of a cluster's members."""
+        got = self._paths.get(root)
+        if got is None:
+            rows = self._place[self.members.get(root, [root])].tolist()
+            got = self._paths[root] = {tuple(x for x in row if x >= 0) for row in rows}
+        return got
+
+    def _places_agree(self, ra: int, rb: int) -> bool:
+        # Places of two countries may be the two ends of one crossing (Hyesan and Changbai): not a conflict.
+        return all(p[:len(q)] == q[:len(p)] or p[0] != q[0] for p in self.paths(ra) for q in self.paths(rb)
+                   if p and q)
 
     def _split_apart(self, ra: int, rb: int) -> bool:
         if not self.cannot:
@@ -109,6 +134,7 @@ def cluster(r: Records, pairs: Pairs, *, lock: list[str | None], must: list[tupl
     xs, ys = xs[order], ys[order]
     first = np.ones(len(xs), bool)
     first[1:] = xs[1:] != xs[:-1]
+    event = (r.kind == 0).tolist()  # a practice is country-wide: its claims may name any of its places
     for x, y in zip(xs[first].tolist(), ys[first].tolist(), strict=True):
-        c.union(x, y)
+        c.union(x, y, places=event[x])
     return c
