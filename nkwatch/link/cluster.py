@@ -2,10 +2,11 @@
 
 Union-find over the linked pairs, strongest first. Each cluster keeps what its members pin down: the
 intersection of their precise time intervals (months), the camp or detention centre it names, and the
-person-made lock it carries; two clusters are joined only when those stay consistent. An event with a vague
-date also joins only a cluster whose every place is compatible with every place of its own (one inside the
-other, or in another country): dated claims may name several places of one occurrence (a mass repatriation
-through Tumen and Hunchun), but a chain of year-dated claims must not gather a year's arrests from 30 towns.
+person-made lock it carries; two clusters are joined only when those stay consistent. A claim with a vague
+date (or none: a practice) also joins only a cluster whose every place is compatible with every place of its
+own (one inside the other, or in another country): dated claims may name several places of one occurrence
+(a mass repatriation through Tumen and Hunchun), but a chain of year-dated claims must not gather a year's
+arrests from 30 towns, nor a chain of practice claims make one practice of reports from Hyesan and Kaesong.
 """
 
 from __future__ import annotations
@@ -134,7 +135,6 @@ def cluster(r: Records, pairs: Pairs, *, lock: list[str | None], must: list[tupl
     xs, ys = xs[order], ys[order]
     first = np.ones(len(xs), bool)
     first[1:] = xs[1:] != xs[:-1]
-    event = (r.kind == 0).tolist()  # a practice is country-wide: its claims may name any of its places
     for x, y in zip(xs[first].tolist(), ys[first].tolist(), strict=True):
-        c.union(x, y, places=event[x])
+        c.union(x, y, places=True)
     return c
