@@ -67,10 +67,19 @@ def create_store_engine(url: str | None = None) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create the folder for the database {path}: {e.strerror}") from e
-        engine = create_engine(url, json_deserializer=json_loads)
+        engine = create_engine(url, json_serializer=json_dumps, json_deserializer=json_loads)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, json_deserializer=json_loads)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_dumps, json_deserializer=json_loads)
+
+
+def json_dumps(value: Any) -> str:
+    """Python values as JSON column text: orjson (a full link writes the fields of 200,000 incidents; the standard
+    library's encoder was a tenth of that run), and the standard one for what orjson refuses."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def json_loads(text: str | bytes) -> Any:
