@@ -143,7 +143,7 @@ def _rows(s: Session, where, limit: int | None = None, with_sources: bool = Fals
 
 def _rows_any(s: Session, conds: list, with_sources: bool = False) -> list[dict[str, Any]]:  # noqa: ANN001
     """Rows matching any of `conds`: a UNION ALL of one indexed query each (SQLite does not use the
-    (act, year, month) index for a long OR of terms), de-duplicated."""
+    ix_claims_link_block index for a long OR of terms), de-duplicated."""
     out: dict[str, dict[str, Any]] = {}
     for i in range(0, len(conds), 200):  # SQLite allows 500 terms in one compound select
         q = union_all(*[_select(c, with_sources) for c in conds[i:i + 200]])
@@ -180,7 +180,7 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
         if not month:
             conds.append(same)
             continue
-        # Two reads, each along the (act, year, month) index: the same month, and those dated only to the year.
+        # Two reads along ix_claims_link_block (act, year, month, place): the same month, and those dated to the year.
         conds.append(and_(same, Claim.month == month))
         conds.append(and_(same, Claim.month.is_(None), Claim.when["precision"].as_string() == "year"))
     stored = _rows_any(s, [and_(Claim.incident_id.is_not(None), c) for c in conds], True) if conds else []
