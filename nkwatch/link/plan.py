@@ -36,7 +36,8 @@ class Plan:
     lock: list[str | None]  # the incident a person placed it in (merge, split, publish), or None
     is_new: list[bool]  # claims an incremental run is placing (all of them in a full run)
     groups: list[list[int]]  # the clusters, as claim indices (smallest first), in order of their first claim
-    rows: list[dict[str, Any]]  # incident_row of each cluster, without its id, as if not yet reviewed
+    # incident_row of each cluster, without its id, as if not yet reviewed (None: unchanged, not written)
+    rows: list[dict[str, Any] | None]
     # (confidence, breakdown) of a cluster were it reviewed: for clusters whose claims had a reviewed incident
     as_reviewed: dict[int, tuple[float, dict]] = field(default_factory=dict)
     quotes: dict[int, list[str]] = field(default_factory=dict)  # few-victim events' quotes, for sequel links
@@ -80,6 +81,11 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
     out = Plan(claim_ids=[c["id"] for c in claims], old_ids=[c["incident_id"] for c in claims], lock=lock,
                is_new=[c["id"] in new for c in claims], groups=groups, rows=[])  # fmt: skip
     for g, members in enumerate(groups):
+        if not full and not any(out.is_new[i] for i in members):
+            # An incremental run compares only pairs with a new claim, so a cluster without one is a stored
+            # incident as it was (its claims kept together): nothing of it is written.
+            out.rows.append(None)
+            continue
         member_claims = [claims[i] for i in members]
         reviewed = any(c["status"] == "reviewed" for c in member_claims)
         row = incident_row("", member_claims, sources, status="machine", reviewed=reviewed)

@@ -239,8 +239,10 @@ def _write(s: Session, pl: Plan, *, full: bool, taken: set[str], collect: Collec
         iid = ids[members[0]]
         if iid in spanning or not (full or any(pl.is_new[i] or pl.old_ids[i] != iid for i in members)):
             continue
-        old = existing.get(iid)
-        row = dict(pl.rows[g], id=iid, status=old.status if old else "machine", updated_at=now,
+        old, planned_row = existing.get(iid), pl.rows[g]
+        if planned_row is None:
+            raise RuntimeError(f"link: incident {iid} changed but was planned as unchanged")  # a bug, not data
+        row = dict(planned_row, id=iid, status=old.status if old else "machine", updated_at=now,
                    created_at=old.created_at if old else now, sequel_of=old.sequel_of if old else None)  # fmt: skip
         if row["status"] != "machine" and g in pl.as_reviewed:
             row["confidence"], row["confidence_breakdown"] = pl.as_reviewed[g]
