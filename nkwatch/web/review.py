@@ -164,6 +164,8 @@ def corrections(form: Any, current: dict[str, Any]) -> dict[str, Any]:
         new["punishment"] = {"type": kind, "years": years} if kind else None
     if "law" in form:
         new["law"] = form.get("law") or None
+        if new["law"] and new["law"] not in law_names():
+            raise BadParameter(f"law: {str(new['law'])[:40]!r} is not a law the dictionary knows")
     for name in ("value", "value_min", "value_max"):
         if name in form:
             new[name] = _number(form, name)

@@ -135,6 +135,8 @@ def test_the_correction_form_edits_figures_sentences_and_laws(app, world):
               "punishment_type": "labour_camp", "punishment_years": "7", "law": "rirca_2020"}  # fmt: skip
     r = c.post(f"/review/claims/{w.claim}/correct", data=dict(figure, value_max="lots"))
     assert r.status_code == 400 and "value max: &#39;lots&#39; is not a number" in r.text
+    r = c.post(f"/review/claims/{w.claim}/correct", data=dict(figure, law="made_up_act"))
+    assert r.status_code == 400 and "is not a law the dictionary knows" in r.text
     with app.state.nk.store.session() as s:
         assert s.get(Claim, w.claim).value_max is None  # refused whole: nothing changed
     r = c.post(f"/review/claims/{w.claim}/correct", data=figure, follow_redirects=False)
