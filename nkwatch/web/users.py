@@ -86,6 +86,23 @@ def account_page(request: Request, p: Principal = READ) -> HTMLResponse:
     return _account(request, p)
 
 
+@router.get("/account/api", response_class=HTMLResponse)
+def api_reference(request: Request, p: Principal = READ) -> HTMLResponse:
+    """The JSON API described for people: every route of the OpenAPI description with its parameters, drawn
+    on the server (interactive API consoles load their scripts from a CDN: not offline, not under our CSP)."""
+    spec = request.app.openapi()
+    routes = []
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            params = [{"name": x["name"], "in": x["in"], "required": x.get("required", False),
+                       "type": (x.get("schema") or {}).get("type", "")} for x in op.get("parameters", [])]  # fmt: skip
+            body = sorted((op.get("requestBody") or {}).get("content", {}))
+            routes.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                           "description": op.get("description", ""), "params": params, "body": body})  # fmt: skip
+    routes.sort(key=lambda r: (r["path"], r["method"]))
+    return page(request, "api.html", routes=routes, info=spec.get("info", {}))
+
+
 def _account(request: Request, p: Principal, new_token: str | None = None) -> HTMLResponse:
     with web_state(request).store.session() as s:
         user = s.get(User, p.user_id)

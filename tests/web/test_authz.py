@@ -48,6 +48,7 @@ GET   /login                                     200 303 303 303 303 303 200
 POST  /login                                     403 403 403 403 403 403 403
 POST  /logout                                    303 303 303 303 303 303 303
 GET   /account                                   303 200 200 200 200 200 303
+GET   /account/api                               303 200 200 200 200 200 303
 POST  /account/tokens                            303 200 200 200 200 200 303
 POST  /account/tokens/{token_id}/revoke          303 404 404 404 404 404 303
 POST  /account/password                          303 303 303 303 303 303 303

@@ -258,3 +258,15 @@ def test_serve_passes_the_upload_limit_to_every_worker(world, monkeypatch):
     a = app_from_env()
     assert a.state.nk.max_upload_bytes == 2 * 1024 * 1024
     a.state.nk.store.close()
+
+
+def test_the_api_reference_lists_every_api_route_offline(app):
+    c, _ = signed_in(app, "viewer")
+    page = c.get("/account/api")
+    assert page.status_code == 200 and "<script" not in page.text.replace('<script src="/static/', "")
+    spec = c.get("/api/openapi.json").json()
+    for path, methods in spec["paths"].items():
+        for method in methods:
+            assert f">{method.upper()}<" in page.text and f">{path}<" in page.text
+    assert "Incidents, filtered and sorted" in page.text  # a route's own description
+    assert "http://" not in page.text.replace("http://127.0.0.1:8000", "")  # nothing fetched from outside
