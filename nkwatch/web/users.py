@@ -93,6 +93,8 @@ def api_reference(request: Request, p: Principal = READ) -> HTMLResponse:
     spec = request.app.openapi()
     routes = []
     for path, methods in spec.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue  # the pages' own routes are in the description too; they are not the API
         for method, op in methods.items():
             params = [{"name": x["name"], "in": x["in"], "required": x.get("required", False),
                        "type": (x.get("schema") or {}).get("type", "")} for x in op.get("parameters", [])]  # fmt: skip

@@ -263,3 +263,20 @@ def test_html_in_documents_is_shown_as_text(server, page):
         expect(page.locator("main")).to_contain_text("<script>window.__pwned = 1</script>")
         assert page.evaluate("window.__pwned") is None, url
         assert page.locator("main img").count() == 0, url
+
+
+def test_correction_form_and_api_reference(server, page):
+    base, app, world = server
+    sign_in(page, base, "editor")
+    page.goto(f"{base}/review/claims/{world.claim}/edit")
+    expect(page.locator("fieldset", has_text="Figure (statistics)")).to_be_visible()
+    page.locator("select[name=law]").select_option("rirca_2020")
+    shot(page, "correct")
+    page.locator("button[type=submit]", has_text="Save correction").click()
+    with app.state.nk.store.session() as s:
+        assert s.get(Claim, world.claim).law == "rirca_2020"
+    page.goto(f"{base}/account")
+    page.click("text=JSON API")
+    expect(page.locator("h1")).to_contain_text("JSON API")
+    expect(page.locator("table.api")).to_contain_text("/api/incidents/{incident_id}")
+    shot(page, "api")
