@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, literal, select, update
 from sqlalchemy.orm import Session
 
 from nkwatch.extract.gazetteer import gazetteer
@@ -325,10 +325,14 @@ def load_nodes(s: Session, ids: Iterable[str]) -> dict[str, Node]:
                                                                       Incident.kind == "event",
                                                                       Incident.act.in_(sorted(ACTS))))})  # fmt: skip
     claims: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for chunk in _chunks(rows):
-        for iid, sid, quote in s.execute(select(Claim.incident_id, Claim.source_id, Claim.quote)
-                                         .where(Claim.incident_id.in_(chunk), Claim.status != "rejected")):  # fmt: skip
-            claims[iid].append((sid, quote))
+    # Quotes (for the names in them) only of incidents with few victims: the only ones make_node reads them for.
+    few = {iid for iid, r in rows.items() if r.count_max is None or r.count_max <= FEW_VICTIMS}
+    for wanted, quote in ((few, Claim.quote), (set(rows) - few, literal(""))):
+        for chunk in _chunks(wanted):
+            q = select(Claim.incident_id, Claim.source_id, quote).where(Claim.incident_id.in_(chunk),
+                                                                         Claim.status != "rejected")  # fmt: skip
+            for iid, sid, text in s.execute(q):
+                claims[iid].append((sid, text))
     out = {}
     for iid, r in rows.items():
         n = make_node(r, [c[0] for c in claims[iid]], [c[1] for c in claims[iid]])
