@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, union_all
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from nkwatch.extract.gazetteer import gazetteer
@@ -20,7 +20,7 @@ from nkwatch.link.copies import independence_groups
 from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
 from nkwatch.link.plan import Partition, Plan, plan, plan_partition, planned, workers_for
 from nkwatch.link.records import ACT_FAMILIES, act_family, link_kind
-from nkwatch.link.sequels import Collector, update_full, update_incremental
+from nkwatch.link.sequels import FEW_VICTIMS, Collector, update_full, update_incremental
 from nkwatch.store.db import Store
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source, utcnow
 
@@ -124,16 +124,19 @@ def _delete_incidents(s: Session, ids: set[str]) -> None:
 SOURCE_COLUMNS = (Source.reliability, Source.derived_from, Source.derivation)  # what SourceInfo needs
 
 
-def _select(where=None, with_sources: bool = False):  # noqa: ANN001, ANN202
+def _select(where=None, with_sources: bool = False, quotes: bool = True):  # noqa: ANN001, ANN202
     """Claims to link, with their source's date (and, `with_sources`, what `_source_info` needs: an incremental
-    run reads it here rather than in a second query by source id)."""
-    q = (select(*CLAIM_COLUMNS, Source.published_at, *(SOURCE_COLUMNS if with_sources else ()))
+    run reads it here rather than in a second query by source id; without `quotes`, quotes are empty)."""
+    cols = CLAIM_COLUMNS if quotes else tuple(literal("").label("quote") if c is Claim.quote else c
+                                              for c in CLAIM_COLUMNS)  # fmt: skip
+    q = (select(*cols, Source.published_at, *(SOURCE_COLUMNS if with_sources else ()))
          .join(Source, Source.id == Claim.source_id).where(Claim.status != "rejected"))  # fmt: skip
     return q if where is None else q.where(where)
 
 
-def _rows(s: Session, where, limit: int | None = None, with_sources: bool = False) -> list[dict[str, Any]]:  # noqa: ANN001
-    q = _select(where, with_sources)
+def _rows(s: Session, where, limit: int | None = None, with_sources: bool = False,  # noqa: ANN001
+          quotes: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+    q = _select(where, with_sources, quotes)
     # A sample (limit) is taken in index order: sorting a whole act's claims by id to keep 20 is the slow part.
     q = q.limit(limit) if limit else q.order_by(Claim.id)
     result = s.execute(q)
@@ -304,10 +307,14 @@ def _complete_partial(s: Session, pl: Plan, ids: dict[int, str], existing: dict[
         move = t.update().where(t.c.incident_id == bindparam("old")).values(incident_id=bindparam("new"))
         s.connection().execute(move, [{"old": o, "new": n} for o, n in sorted(follow.items())])
     at = {row["id"]: k for k, row in enumerate(rows) if row["id"] in redo}
-    wanted = sorted(at)
+    # Quotes are the bulk of a claim row; only a figure's row (its values' text) and an event that may have few
+    # victims (names in its quotes, for sequel links) use them. All its claims can only raise a count.
+    quoted = {iid for iid, k in at.items() if rows[k]["kind"] == "statistic" or (
+        rows[k]["kind"] == "event" and (rows[k]["count_max"] is None or rows[k]["count_max"] <= FEW_VICTIMS))}
     claims: list[dict[str, Any]] = []
-    for i in range(0, len(wanted), 5000):  # one read for all of them, not one per incident
-        claims += _rows(s, Claim.incident_id.in_(wanted[i:i + 5000]), with_sources=True)
+    for wanted, quotes in ((sorted(quoted), True), (sorted(set(at) - quoted), False)):
+        for i in range(0, len(wanted), 5000):  # one read for all of them, not one per incident
+            claims += _rows(s, Claim.incident_id.in_(wanted[i:i + 5000]), with_sources=True, quotes=quotes)
     by_incident: dict[str, list[dict[str, Any]]] = {}
     for c in claims:
         by_incident.setdefault(c["incident_id"], []).append(c)
