@@ -97,6 +97,7 @@ def names(quote: str) -> int:
 
 
 _WORD_BIT: dict[str, int] = {}  # word -> its bit in a signature (0 for stop words): words recur, hashing is slow
+_LOW64 = (1 << 64) - 1
 
 
 def signature(quote: str) -> tuple[int, int]:
@@ -110,9 +111,6 @@ def signature(quote: str) -> tuple[int, int]:
             b = _WORD_BIT[w] = 0 if w in _STOP else 1 << (zlib.crc32(w.encode()) & 127)
         bits |= b
     return bits & _LOW64, bits >> 64
-
-
-_LOW64 = (1 << 64) - 1
 
 
 @dataclass

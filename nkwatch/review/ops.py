@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nkwatch import vocab
+from nkwatch.extract.dictionaries import law_names
 from nkwatch.link.incidents import incident_id as new_incident_id
 from nkwatch.link.run import refresh_incidents
 from nkwatch.review.audit import append
@@ -78,6 +79,9 @@ def correct(s: Session, claim_id: str, changes: dict[str, Any], *, actor: str, n
                 vocab.check(CORRECTABLE[name], value, field=name)
             except ValueError as e:
                 raise ReviewError(str(e)) from e
+    law = changes.get("law")
+    if law is not None and law not in law_names():
+        raise ReviewError(f"law: {str(law)[:40]!r} is not a law the dictionary knows")
     c = _claim(s, claim_id)
     before = _fields(c)
     current = {k: getattr(c, k) for k in Claim.FIELDS}
