@@ -113,6 +113,52 @@ def test_statistics_of_one_indicator_and_period_link_with_their_range(store):
         assert (inc.kind, inc.value_min, inc.value_max) == ("statistic", 236, 240)
 
 
+def test_a_period_reported_by_many_sources_is_one_incident(store):
+    """Statistics are not vague claims that join only their best partner: every value of one indicator and
+    period lands in one incident, however many sources give one."""
+    ids = []
+    ministry = "defectors arrived in 2024, the unification ministry said in its annual count"
+    institute = "people fled to the South last year, according to a research institute in Seoul"
+    texts = [f"236 {ministry}.", f"236 {ministry} on Monday.", f"240 {institute}.", f"240 {institute}, it said.",
+             f"196 {ministry} of arrivals.", f"250 {institute} and a church group."]  # fmt: skip
+    for k, text in enumerate(texts):  # two pairs of near-copies: each claim's best partner is its near-copy
+        src = add_source(store, f"s{k}", text, reliability="ABCDFB"[k])
+        ids.append(add_claim(store, src, text, kind="statistic", indicator="defector_arrivals",
+                             value=float(text.split()[0]), unit="people_per_year", period="2024"))  # fmt: skip
+    link(store, full=True)
+    assert len({incident_of(store, c) for c in ids}) == 1
+    extra = add_source(store, "late", "A late report: 238 defectors arrived in 2024.")
+    late = add_claim(store, extra, "238 defectors arrived in 2024", kind="statistic", indicator="defector_arrivals",
+                     value=238, unit="people_per_year", period="2024")  # fmt: skip
+    link(store)  # incremental: it joins the period's incident, whose range and sources are made from all values
+    with store.session() as s:
+        inc = s.get(Incident, incident_of(store, ids[0]))
+        assert incident_of(store, late) == inc.id
+        assert (inc.value_min, inc.value_max, inc.n_claims, inc.n_sources) == (196, 250, 7, 7)
+
+
+def test_same_month_in_two_towns_needs_more_than_the_month(store):
+    """Two executions in one month in two towns are two occurrences unless something else ties them."""
+    a = add_source(store, "a", "Three men were shot in Hyesan in March 2024 for smuggling.")
+    b = add_source(store, "b", "A public trial in Chongjin in March 2024 ended with a woman's execution.")
+    x = add_claim(store, a, "Three men were shot in Hyesan in March 2024 for smuggling", act="execution",
+                  when="2024-03", place="kp-hyesan")  # fmt: skip
+    y = add_claim(store, b, "A public trial in Chongjin in March 2024 ended with a woman's execution",
+                  act="execution", when="2024-03", place="kp-chongjin")  # fmt: skip
+    link(store, full=True)
+    assert incident_of(store, x) != incident_of(store, y)
+    # The same day and the same number of victims: one occurrence named after two places (a mass repatriation
+    # through Tumen and Hunchun), linked.
+    c = add_source(store, "c", "On 9 October 2023 China sent 500 North Koreans back through Tumen.")
+    d = add_source(store, "d", "Hundreds were returned via Hunchun on 9 October 2023: 500 people, a group said.")
+    u = add_claim(store, c, "On 9 October 2023 China sent 500 North Koreans back through Tumen", when="2023-10-09",
+                  precision="day", place="cn-tumen", count=500)  # fmt: skip
+    v = add_claim(store, d, "Hundreds were returned via Hunchun on 9 October 2023: 500 people", when="2023-10-09",
+                  precision="day", place="cn-hunchun", count=500)  # fmt: skip
+    link(store, full=True)
+    assert incident_of(store, u) == incident_of(store, v)
+
+
 def test_many_moves_go_through_one_update(store):
     """A first full link moves every claim: that path (temporary table, UPDATE ... FROM) on both backends."""
     from nkwatch.link.run import _move_claims

@@ -32,3 +32,33 @@ def test_an_incremental_link_keeps_every_incident_whole(store, db_url):
     assert _inconsistencies(store) == (0, 0)
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Claim).where(Claim.incident_id.is_(None))) == 0
+
+
+def test_a_stored_vague_claim_keeps_the_partner_a_full_run_chose(store):
+    """A claim dated only to a year joins its single best partner. An incremental run scores only pairs with a
+    new claim, so for a stored claim the new one is often its only pair there: it must not be pulled away from
+    the partner a full run chose (which merged two stored incidents through one new report)."""
+    from .factory import add_claim, add_source
+
+    def add(name: str, text: str) -> str:
+        return add_claim(store, add_source(store, name, text), text, act="arrest", when="2019", precision="year",
+                         place="kp-hyesan")  # fmt: skip
+
+    phones = "In 2019 police in Hyesan arrested smugglers of Chinese mobile phones near the river"
+    dramas = "Hyesan security officials detained students caught watching South Korean dramas in 2019"
+    y1, y2 = add("y1", phones + "."), add("y2", phones + ", a source said.")
+    z1, z2 = add("z1", dramas + "."), add("z2", dramas + ", a resident said.")
+    link(store, full=True)
+    a, b = {incident_of(store, y1), incident_of(store, y2)}, {incident_of(store, z1), incident_of(store, z2)}
+    assert len(a) == len(b) == 1 and a != b
+    x = add("x", phones + " and sentenced them, an activist said.")
+    link(store)
+    assert incident_of(store, x) in a
+    assert {incident_of(store, z1), incident_of(store, z2)} == b  # the other incident is left as it was
+    link(store, full=True)  # and a full run agrees
+    assert incident_of(store, x) == incident_of(store, y1) != incident_of(store, z1) == incident_of(store, z2)
+
+
+def incident_of(store, cid: str) -> str | None:  # noqa: ANN001
+    with store.session() as s:
+        return s.get(Claim, cid).incident_id

@@ -105,12 +105,17 @@ class Clusters:
 
 
 def cluster(r: Records, pairs: Pairs, *, lock: list[str | None], must: list[tuple[int, int]],
-            cannot: set[tuple[int, int]]) -> Clusters:  # fmt: skip
+            cannot: set[tuple[int, int]], choosers: np.ndarray | None = None) -> Clusters:  # fmt: skip
     """Join person-made links first, then machine links from the strongest down.
 
-    A claim dated to the day or month is an anchor: anchors join freely (their dates guard them). A claim
-    with a vaguer date, or none, joins only its single best partner, so that it can never bridge two
-    occurrences ("executions in 2013" must not chain December's execution to November's)."""
+    A claim dated to the day or month is an anchor: anchors join freely (their dates guard them), and so do
+    statistics (one indicator and period is one incident, its values a range). A claim with a vaguer date, or
+    none, joins only its single best partner, so that it can never bridge two occurrences ("executions in
+    2013" must not chain December's execution to November's).
+
+    `choosers` (bool per claim; default all) are the vague claims that may choose a partner. An incremental
+    run scores only pairs with a new claim, so a stored claim's best pair among them is not its best pair: it
+    keeps the partner a previous run chose (its incident), unless it had none."""
     c = Clusters(r, lock, cannot)
     for a, b in must:
         c.union(a, b, force=True)
@@ -118,7 +123,7 @@ def cluster(r: Records, pairs: Pairs, *, lock: list[str | None], must: list[tupl
     a, b, s = pairs.a[keep], pairs.b[keep], pairs.score[keep]
     order = np.lexsort((np.maximum(a, b), np.minimum(a, b), -s))
     a, b, s = a[order], b[order], s[order]
-    anchor = r.t_precise & ~r.t_assumed
+    anchor = (r.t_precise & ~r.t_assumed) | (r.kind == 2)
     both = anchor[a] & anchor[b]
     find, union = c.find, c.union
     for i, j in zip(a[both].tolist(), b[both].tolist(), strict=True):
@@ -128,9 +133,10 @@ def cluster(r: Records, pairs: Pairs, *, lock: list[str | None], must: list[tupl
     # first; each pair is looked at from both ends, and the first row per vague claim wins.
     va, vb = a[~both], b[~both]
     rank = np.arange(len(va))
-    xs = np.concatenate([va[~anchor[va]], vb[~anchor[vb]]])
-    ys = np.concatenate([vb[~anchor[va]], va[~anchor[vb]]])
-    ranks = np.concatenate([rank[~anchor[va]], rank[~anchor[vb]]])
+    choose = ~anchor if choosers is None else ~anchor & choosers
+    xs = np.concatenate([va[choose[va]], vb[choose[vb]]])
+    ys = np.concatenate([vb[choose[va]], va[choose[vb]]])
+    ranks = np.concatenate([rank[choose[va]], rank[choose[vb]]])
     order = np.lexsort((ranks, ~anchor[ys], xs))
     xs, ys = xs[order], ys[order]
     first = np.ones(len(xs), bool)

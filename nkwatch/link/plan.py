@@ -72,7 +72,11 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
             must.append((a, b))
     only = None if full else np.array([c["id"] in new for c in claims])
     pairs = candidates(r, only=only)
-    clusters = cluster(r, pairs, lock=lock, must=must, cannot=cannot)
+    choosers = None
+    if only is not None:  # stored claims keep their partner, unless they had none (see cluster)
+        alone = _single_claim_incidents(s, set(keep_together))
+        choosers = only | np.array([c["incident_id"] in alone for c in claims])
+    clusters = cluster(r, pairs, lock=lock, must=must, cannot=cannot, choosers=choosers)
     by_root = clusters.groups()
     roots = sorted(by_root, key=lambda root: by_root[root][0])
     groups = [by_root[root] for root in roots]
@@ -105,6 +109,13 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
             seen.add((min(ga, gb), max(ga, gb)))
             name = CONFLICT_NAMES[conflict]
             out.proposals.append((ga, gb, name, [claims[a]["id"], claims[b]["id"]], [claims[a][name], claims[b][name]]))
+    return out
+
+
+def _single_claim_incidents(s: Session, ids: set[str]) -> set[str]:
+    wanted, out = sorted(ids), set()
+    for i in range(0, len(wanted), 5000):
+        out |= set(s.scalars(select(Incident.id).where(Incident.id.in_(wanted[i:i + 5000]), Incident.n_claims == 1)))
     return out
 
 

@@ -165,7 +165,7 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
         return [], set()
     # The stored claims that may share an incident with the new ones: events of the same act in the same
     # month (or dated only to that year), a sample of the same practice (a pattern incident has many
-    # claims; a few are enough to join it), statistics of the same indicator and period. Proposals across
+    # claims; a few are enough to join it), a sample of statistics of the same indicator and period. Proposals across
     # years are made by full runs only.
     conds = []
     g = gazetteer()
@@ -193,8 +193,9 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
         stored += _rows(s, q, limit=PRACTICE_SAMPLE, with_sources=True)
     for ind, period in sorted({(c["indicator"], c["period"]) for c in new if c["kind"] == "statistic"
                                and c["period"]}, key=str):  # fmt: skip
-        stored += _rows(s, and_(Claim.incident_id.is_not(None), Claim.kind == "statistic",
-                                Claim.indicator == ind, Claim.period == period), with_sources=True)  # fmt: skip
+        # One indicator and period is one incident: a sample joins it, and _complete_partial reads all its values.
+        stored += _rows(s, and_(Claim.incident_id.is_not(None), Claim.kind == "statistic", Claim.indicator == ind,
+                                Claim.period == period), limit=PRACTICE_SAMPLE, with_sources=True)  # fmt: skip
     return stored + new, {c["id"] for c in new}
 
 
