@@ -227,3 +227,27 @@ def test_year_dated_events_at_two_towns_do_not_chain_through_a_country_wide_clai
                       place=p, count=12) for p, t in crossing.items()]  # fmt: skip
     link(store)
     assert incident_of(store, both[0]) == incident_of(store, both[1])
+
+
+def test_a_figure_quoted_by_hundreds_of_claims_is_summarised_by_value():
+    """Who said which number stays readable: one entry a claim up to 30, then one a distinct value (from its most
+    reliable source, with how many claims gave it), then the ends and the most reported, and a count of the rest."""
+    from nkwatch.link.incidents import REPORTED_CAP, SourceInfo, merge
+
+    def claims(values: list[float]) -> tuple[list[dict], dict]:
+        cs = [{"id": f"c{k:03}", "source_id": f"s{k:03}", "kind": "statistic", "value": v, "quote": f"{v} people"}
+              for k, v in enumerate(values)]  # fmt: skip
+        return cs, {c["source_id"]: SourceInfo(c["source_id"], "A" if k == 7 else "C", c["source_id"])
+                    for k, c in enumerate(cs)}  # fmt: skip
+
+    few, src = claims([236.0, 240.0, 236.0])
+    assert [r["claim_id"] for r in merge(few, src)["victims"]["reported"]] == ["c000", "c001", "c002"]
+    many, src = claims([236.0, 240.0, 196.0] * 20)  # 60 claims, 3 values
+    v = merge(many, src)["victims"]
+    assert [(r["min"], r["claims"]) for r in v["reported"]] == [(196.0, 20), (236.0, 20), (240.0, 20)]
+    assert v["reported"][1]["claim_id"] == "c000" and v["reported"][2]["claim_id"] == "c007"  # c007: grade A
+    spread, src = claims([float(100 + k) for k in range(50)] + [150.0] * 5)  # 51 distinct values
+    v = merge(spread, src)["victims"]
+    shown = [r["min"] for r in v["reported"]]
+    assert len(shown) == REPORTED_CAP and (shown[0], shown[-1], v["min"], v["max"]) == (100, 150, 100, 150)
+    assert v["omitted"] == {"values": 51 - REPORTED_CAP, "claims": 51 - REPORTED_CAP}

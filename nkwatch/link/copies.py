@@ -631,14 +631,13 @@ def independence_groups(sources: list[tuple[str, str | None, str | None]]) -> di
             up[max(ra, rb)] = min(ra, rb)
 
     for sid, derived_from, derivation in sources:
-        find(sid)
-        if derived_from:
+        if derived_from:  # most sources derive from nothing: only these, and what they point at, enter `up`
             union(sid, derived_from)
-        m = _ATTRIBUTION_RE.match(derivation or "")
+        m = _ATTRIBUTION_RE.match(derivation) if derivation else None
         if m:
             union(sid, f"wire:{m.group('p')}")
     members: dict[str, list[str]] = defaultdict(list)
     for x in list(up):
         members[find(x)].append(x)
     key = {r: min(xs, key=lambda n: (not n.startswith("wire:"), n)) for r, xs in members.items()}
-    return {sid: key[find(sid)] for sid, _, _ in sources}
+    return {sid: key[find(sid)] if sid in up else sid for sid, _, _ in sources}

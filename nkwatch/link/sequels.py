@@ -61,6 +61,7 @@ SENTENCE_SLACK_DAYS = 31  # two acts told in one sentence: its dates may be a mo
 SAME_REPORT_DAYS = 366  # a short report or the weak match: the later act within a year
 FEW_VICTIMS = 3  # up to this many victims, a person named in the quotes is taken to be one of them
 NAME_CAP = 30  # a name in more incidents than this (a leader, a spokesman) identifies no victim
+NAME_CLAIMS = 10 * NAME_CAP  # ... or in more claims than this (an incremental run looks no further)
 SHORT_REPORT = 4  # a source with more incidents than this is a compendium: sharing it says nothing
 COUNT_FACTOR = 4.0
 VAGUE_GROUPS = frozenset({None, "general_population", "other"})
@@ -433,7 +434,7 @@ def update_incremental(s: Session, collected: dict[str, Node], gone: set[str]) -
 def _neighbours(s: Session, touched: dict[str, Node], gone: set[str]) -> set[str]:
     """Stored incidents that may pair with the touched ones: sharing a source, a name or a (place, group, count),
     or whose sequel_of points at a touched or vanished incident."""
-    from nkwatch.store.search import claim_match
+    from nkwatch.store.search import claims_matching
 
     out: set[str] = set()
     sources = sorted({src for n in touched.values() for src in n.sources})
@@ -441,11 +442,16 @@ def _neighbours(s: Session, touched: dict[str, Node], gone: set[str]) -> set[str
         out |= set(s.scalars(select(Claim.incident_id).where(Claim.source_id.in_(chunk),
                                                              Claim.incident_id.is_not(None)).distinct()))  # fmt: skip
     spelling = {k: v for n in touched.values() if n.few for k, v in n.names.items()}
+    found: list[list[str]] = []
     for name in sorted(spelling)[:200]:  # a bounded number of look-ups, through the full-text index
-        phrase = spelling[name]
-        q = (select(Claim.incident_id).where(claim_match(f'"{phrase}"'), Claim.incident_id.is_not(None))
-             .distinct().limit(NAME_CAP + 1))  # fmt: skip
-        hits = set(s.scalars(q))
+        ids = claims_matching(s, f'"{spelling[name]}"', NAME_CLAIMS + 1)
+        if len(ids) <= NAME_CLAIMS:  # a name in more claims is too common to identify a victim
+            found.append(ids)
+    incident: dict[str, str | None] = {}
+    for chunk in _chunks({c for ids in found for c in ids}):
+        incident.update(s.execute(select(Claim.id, Claim.incident_id).where(Claim.id.in_(chunk))).tuples().all())
+    for ids in found:
+        hits = {incident[c] for c in ids if incident.get(c)}
         if len(hits) <= NAME_CAP:
             out |= hits
     weak = sorted({(n.place, n.group, n.cmin) for n in touched.values() if n.cmin is not None and n.cmin == n.cmax

@@ -81,6 +81,17 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[SearchHit]:
 
 
 
+def claims_matching(session: Session, query: str, limit: int) -> list[str]:
+    """Ids of up to `limit` claims whose quote matches `query`, in no particular order: straight from the
+    full-text index, which stops at `limit` (claim_match inside a query reads every match first)."""
+    if session.get_bind().dialect.name == "sqlite":
+        q = _fts5_query(query)
+        sql = "SELECT claim_id FROM claims_fts WHERE claims_fts MATCH :q LIMIT :limit"
+    else:
+        q, sql = query, "SELECT id FROM claims WHERE tsv @@ websearch_to_tsquery('english', :q) LIMIT :limit"
+    return list(session.scalars(text(sql), {"q": q, "limit": limit})) if q else []
+
+
 class _ClaimMatch(ColumnElement[bool]):
     """`claims` rows whose quote matches a query; compiled per backend (see claim_match)."""
 
