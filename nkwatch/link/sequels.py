@@ -437,10 +437,15 @@ def _neighbours(s: Session, touched: dict[str, Node], gone: set[str]) -> set[str
     from nkwatch.store.search import claims_matching
 
     out: set[str] = set()
-    sources = sorted({src for n in touched.values() for src in n.sources})
-    for chunk in _chunks(sources, 2000):
-        out |= set(s.scalars(select(Claim.incident_id).where(Claim.source_id.in_(chunk),
-                                                             Claim.incident_id.is_not(None)).distinct()))  # fmt: skip
+    acts: dict[str, set[str]] = defaultdict(set)  # source -> the acts of the touched incidents it reports
+    for n in touched.values():
+        for src in n.sources:
+            acts[src].add(n.act)
+    for chunk in _chunks(acts, 2000):
+        q = select(Claim.source_id, Claim.incident_id, Claim.act).where(Claim.source_id.in_(chunk),
+                                                                          Claim.incident_id.is_not(None)).distinct()
+        # Only an incident whose act can come before or after a touched one's can pair with it (see _allowed).
+        out |= {iid for src, iid, act in s.execute(q) if any(_may_pair({act, a}) for a in acts[src])}
     spelling = {k: v for n in touched.values() if n.few for k, v in n.names.items()}
     found: list[list[str]] = []
     for name in sorted(spelling)[:200]:  # a bounded number of look-ups, through the full-text index
