@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, text, union_all
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, text, union
 from sqlalchemy.orm import Session
 
 from nkwatch.extract.gazetteer import gazetteer
@@ -145,14 +145,16 @@ def _rows(s: Session, where, limit: int | None = None, with_sources: bool = Fals
 
 
 def _rows_any(s: Session, conds: list, with_sources: bool = False) -> list[dict[str, Any]]:  # noqa: ANN001
-    """Rows matching any of `conds`: a UNION ALL of one indexed query each (SQLite does not use the
-    ix_claims_link_block index for a long OR of terms), de-duplicated."""
-    out: dict[str, dict[str, Any]] = {}
+    """Rows matching any of `conds`, by id. Their ids first: a UNION of one indexed query each (SQLite does not
+    use the ix_claims_link_block index for a long OR of terms), of one column, which SQLAlchemy compiles in a
+    fraction of the time 200 selects of every column take; then the rows, by id."""
+    ids: set[str] = set()
     for i in range(0, len(conds), 200):  # SQLite allows 500 terms in one compound select
-        q = union_all(*[_select(c, with_sources) for c in conds[i:i + 200]])
-        for r in s.execute(q):
-            out.setdefault(r._mapping["id"], dict(r._mapping))
-    return [out[k] for k in sorted(out)]
+        terms = [select(Claim.id).where(Claim.status != "rejected", c) for c in conds[i:i + 200]]
+        ids.update(s.scalars(union(*terms)))
+    wanted = sorted(ids)
+    return [r for k in range(0, len(wanted), 5000)
+            for r in _rows(s, Claim.id.in_(wanted[k:k + 5000]), with_sources=with_sources)]  # fmt: skip
 
 
 def _place(c: dict[str, Any]) -> str | None:
