@@ -59,6 +59,26 @@ def test_contradictory_claims_are_never_merged(store):
     assert conflicts == ["when", "where"]
 
 
+def test_an_incremental_run_proposes_a_conflict_with_a_stored_incident(store):
+    """A stored claim read for one new claim (North Korea: every place in it) may conflict with another new claim
+    (another camp). Its cluster gained nothing, so its fields were never merged: the proposal still shows both
+    places."""
+    text = "Prisoners were executed at Camp 15 in 2022, a former guard said."
+    z = add_claim(store, add_source(store, "c", text), text, act="execution", when="2022", precision="year",
+                  place="camp-15", perpetrator="mss", count=7)  # fmt: skip
+    link(store)
+    text = "Seven prisoners were executed at Camp 16 in 2022, a former guard said."
+    w = add_claim(store, add_source(store, "d", text), text, act="execution", when="2022", precision="year",
+                  place="camp-16", perpetrator="mss", count=7)  # fmt: skip
+    text = "Public executions went on across North Korea throughout 2022, Seoul said."
+    add_claim(store, add_source(store, "e", text), text, act="execution", when="2022", precision="year", place="kp")
+    link(store)
+    assert incident_of(store, z) != incident_of(store, w)
+    with store.session() as s:
+        (p,) = s.scalars(select(DuplicateProposal)).all()
+    assert p.conflict == "where" and sorted(v["place_id"] for v in p.detail["values"]) == ["camp-15", "camp-16"]
+
+
 def test_same_count_dated_a_year_apart_is_proposed_not_merged(store):
     seed = add_source(store, "seed", "In April 2025, China reportedly sent 60 people back.", published="2026-01-15")
     hrw = add_source(store, "hrw", "China forcibly returned 60 North Korean refugees on April 26, 2024.")

@@ -68,19 +68,26 @@ def _pick(claims: list[dict[str, Any]], sources: dict[str, SourceInfo], field: s
     return {"value": best[field], "claim_id": best["id"], "source_id": best["source_id"]}
 
 
+def rebuild(c: dict[str, Any]) -> dict[str, Any]:
+    """Fill in a claim's `where` and `perpetrator` from their indexed ids, when it was read without them (see
+    run.CLAIM_COLUMNS); returns the claim."""
+    if "where" not in c:
+        p = gazetteer().get(c.get("place_id") or "")
+        c["where"] = {"place_id": p.id, "name": p.name, "precision": p.precision,
+                      **({"lat": p.lat, "lon": p.lon} if p.lat is not None else {})} if p else None  # fmt: skip
+    if "perpetrator" not in c:
+        pid = c.get("perpetrator_id")
+        c["perpetrator"] = {"id": pid, "name": INSTITUTIONS.get(pid, pid)} if pid else None
+    return c
+
+
 def merge(claims: list[dict[str, Any]], sources: dict[str, SourceInfo]) -> dict[str, Any]:
     """The merged best value of each field, with the claim and source it came from, and who said what."""
     g = gazetteer()
     out: dict[str, Any] = {}
     out["when"] = _pick(claims, sources, "when", lambda c: PRECISION_ORDER.get(c["when"].get("precision"), 9))
-    for c in claims:  # rebuilt from the indexed ids (see run.CLAIM_COLUMNS)
-        if "where" not in c:
-            p = g.get(c.get("place_id") or "")
-            c["where"] = {"place_id": p.id, "name": p.name, "precision": p.precision,
-                          **({"lat": p.lat, "lon": p.lon} if p.lat is not None else {})} if p else None  # fmt: skip
-        if "perpetrator" not in c:
-            pid = c.get("perpetrator_id")
-            c["perpetrator"] = {"id": pid, "name": INSTITUTIONS.get(pid, pid)} if pid else None
+    for c in claims:
+        rebuild(c)
     out["where"] = _pick(claims, sources, "where", lambda c: -len(g.ancestors(c["where"].get("place_id") or "")))
     specific = [c for c in claims if (c.get("perpetrator") or {}).get("id") not in (None, "dprk_state")]
     out["perpetrator"] = _majority(specific or claims, "perpetrator", lambda v: v.get("id"))

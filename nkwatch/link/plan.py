@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from nkwatch.link.cluster import cluster
 from nkwatch.link.compare import CONFLICT_NAMES, candidates
-from nkwatch.link.incidents import SourceInfo, confidence, incident_row
+from nkwatch.link.incidents import SourceInfo, confidence, incident_row, rebuild
 from nkwatch.link.records import build
 from nkwatch.link.sequels import FEW_VICTIMS
 from nkwatch.store.db import Store
@@ -108,7 +108,8 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
                 continue
             seen.add((min(ga, gb), max(ga, gb)))
             name = CONFLICT_NAMES[conflict]
-            out.proposals.append((ga, gb, name, [claims[a]["id"], claims[b]["id"]], [claims[a][name], claims[b][name]]))
+            ca, cb = rebuild(claims[a]), rebuild(claims[b])  # a stored cluster's claims were not merged above
+            out.proposals.append((ga, gb, name, [ca["id"], cb["id"]], [ca[name], cb[name]]))
     return out
 
 
