@@ -129,13 +129,15 @@ def _summarise(counts: list[dict[str, Any]], sources: dict[str, SourceInfo]) -> 
         by_value.setdefault((x["min"], x["max"]), []).append(x)
     entries = [dict(min(xs, key=lambda x: (-RELIABILITY.get(sources[x["source_id"]].reliability, 0.5),
                                            x["claim_id"])), claims=len(xs)) for xs in by_value.values()]  # fmt: skip
+    entries.sort(key=_value_order)
     if len(entries) <= REPORTED_CAP:
-        return sorted(entries, key=_value_order), None
-    ends = {id(min(entries, key=_value_order)), id(max(entries, key=lambda x: _value_order(x)[::-1]))}
-    rest = sorted((x for x in entries if id(x) not in ends), key=lambda x: (-x["claims"], _value_order(x)))
-    kept = [x for x in entries if id(x) in ends] + rest[:REPORTED_CAP - len(ends)]
-    left = rest[REPORTED_CAP - len(ends):]
-    return sorted(kept, key=_value_order), {"values": len(left), "claims": sum(x["claims"] for x in left)}
+        return entries, None
+    highest = max(entries, key=lambda x: _value_order(x)[::-1])
+    ends = [entries[0]] if highest is entries[0] else [entries[0], highest]  # one range may span them all
+    rest = sorted((x for x in entries[1:] if x is not highest), key=lambda x: (-x["claims"], _value_order(x)))
+    room = REPORTED_CAP - len(ends)
+    left = rest[room:]
+    return sorted(ends + rest[:room], key=_value_order), {"values": len(left), "claims": sum(x["claims"] for x in left)}
 
 
 def _value_order(x: dict[str, Any]) -> tuple[float, float]:

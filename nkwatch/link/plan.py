@@ -74,14 +74,15 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
     pairs = candidates(r, only=only)
     choosers = None
     if only is not None:  # stored claims keep their partner, unless they had none (see cluster)
-        alone = _single_claim_incidents(s, set(keep_together))
+        alone = _incidents_where(s, set(keep_together), Incident.n_claims == 1)
         choosers = only | np.array([c["incident_id"] in alone for c in claims])
     clusters = cluster(r, pairs, lock=lock, must=must, cannot=cannot, choosers=choosers)
     by_root = clusters.groups()
     roots = sorted(by_root, key=lambda root: by_root[root][0])
     groups = [by_root[root] for root in roots]
     where_is = {root: g for g, root in enumerate(roots)}
-    reviewed_before = _reviewed_incidents(s, {c["incident_id"] for c in claims if c["incident_id"]})
+    reviewed_before = _incidents_where(s, {c["incident_id"] for c in claims if c["incident_id"]},
+                                       Incident.status != "machine")
     out = Plan(claim_ids=[c["id"] for c in claims], old_ids=[c["incident_id"] for c in claims], lock=lock,
                is_new=[c["id"] in new for c in claims], groups=groups, rows=[])  # fmt: skip
     for g, members in enumerate(groups):
@@ -113,18 +114,11 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
     return out
 
 
-def _single_claim_incidents(s: Session, ids: set[str]) -> set[str]:
+def _incidents_where(s: Session, ids: set[str], cond: Any) -> set[str]:
+    """Those of these stored incidents that meet `cond` (read 5,000 ids at a time)."""
     wanted, out = sorted(ids), set()
     for i in range(0, len(wanted), 5000):
-        out |= set(s.scalars(select(Incident.id).where(Incident.id.in_(wanted[i:i + 5000]), Incident.n_claims == 1)))
-    return out
-
-
-def _reviewed_incidents(s: Session, ids: set[str]) -> set[str]:
-    wanted, out = sorted(ids), set()
-    for i in range(0, len(wanted), 5000):
-        out |= set(s.scalars(select(Incident.id).where(Incident.id.in_(wanted[i:i + 5000]),
-                                                       Incident.status != "machine")))  # fmt: skip
+        out |= set(s.scalars(select(Incident.id).where(Incident.id.in_(wanted[i:i + 5000]), cond)))
     return out
 
 

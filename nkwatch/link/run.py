@@ -167,8 +167,8 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
         return [], set()
     # The stored claims that may share an incident with the new ones: events of the same act in the same
     # month (or dated only to that year), a sample of the same practice (a pattern incident has many
-    # claims; a few are enough to join it), a sample of statistics of the same indicator and period. Proposals across
-    # years are made by full runs only.
+    # claims; a few are enough to join it), a sample of statistics of the same indicator and period.
+    # Proposals across years are made by full runs only.
     conds = []
     g = gazetteer()
     for act, year, month, place in sorted({(c["act"], _year(c), _month(c), _place(c)) for c in new
