@@ -14,6 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from nkwatch.vault import spelling
+
 NAME, DATE, PLACE, CONTACT = "[name withheld]", "[date withheld]", "[place withheld]", "[contact withheld]"
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]  # fmt: skip
@@ -32,19 +34,31 @@ def _flex(value: str) -> str:
 
 
 def _date_forms(value: str) -> list[str]:
+    """Regexes for a date of birth in every common written form: day-month-year, month-day-year and
+    year-month-day; month as a number, a name or an abbreviation; ordinals ("14th"); two- or four-digit years
+    ("3/14/87", "14.03.87"); "14th of March"; Korean (87년 3월 14일); compact (870314, 19870314)."""
     try:
         d = date.fromisoformat(value.strip())
     except ValueError:
-        return [value]
-    m = _MONTHS[d.month - 1]
-    forms = [d.isoformat(), f"{d.day} {m} {d.year}", f"{m} {d.day}, {d.year}", f"{m} {d.day} {d.year}",
-             f"{d.day} {m[:3]} {d.year}", f"{m[:3]} {d.day}, {d.year}", f"{d.day}-{d.month}-{d.year}",
-             f"{d.year}년 {d.month}월 {d.day}일", f"{d.year}.{d.month}.{d.day}"]  # fmt: skip
-    # Numeric forms with and without leading zeros, day first and month first, any of / . - as separator.
-    for a, b in ((d.day, d.month), (d.month, d.day)):
-        forms.append(rf"(?<!\d)0?{a}\s*[/.\-]\s*0?{b}\s*[/.\-]\s*{d.year}(?!\d)")
-    forms.append(rf"(?<!\d){d.year}\s*[/.\-]\s*0?{d.month}\s*[/.\-]\s*0?{d.day}(?!\d)")
-    return forms
+        return [re.escape(value)]
+    name = _MONTHS[d.month - 1]
+    sept = r"|Sept\.?" if d.month == 9 else ""
+    month_word = rf"(?:{name}|{name[:3]}\.?{sept})(?![A-Za-z])"
+    day = rf"0?{d.day}(?:st|nd|rd|th)?"
+    year = rf"(?:{d.year}|'?{d.year % 100:02d})"
+    nb, na = r"(?<![\d])", r"(?![\d])"
+    sep, num_sep = r"(?:\s*[,/.\-]\s*|\s+)(?:of\s+)?", r"\s*[/.\-]\s*"
+    yy, mm, dd = f"{d.year % 100:02d}", f"{d.month:02d}", f"{d.day:02d}"
+    return [
+        nb + day + sep + month_word + sep + year + na,  # 14th March 1987, 14-Mar-87, 14th of March, 1987
+        month_word + sep + day + sep + year + na,  # March 14th, 1987; Mar. 14 87
+        nb + day + num_sep + rf"0?{d.month}" + num_sep + year + na,  # 14/3/1987, 14.03.87
+        nb + rf"0?{d.month}" + num_sep + day + num_sep + year + na,  # 3/14/87
+        nb + year + num_sep + rf"0?{d.month}" + num_sep + rf"0?{d.day}" + na,  # 1987-03-14, 87.3.14
+        nb + rf"(?:{d.year}|{yy})년\s*0?{d.month}월\s*0?{d.day}일",  # 1987년 3월 14일
+        nb + rf"(?:{d.year}|{yy}){mm}{dd}" + na,  # 19870314, 870314 (a registration number's first half)
+        d.isoformat(),
+    ]
 
 
 def _bounded(pattern: str, value: str) -> str:
@@ -66,30 +80,35 @@ def _names(identity: dict[str, Any]) -> list[str]:
 
 
 def identity_patterns(identity: dict[str, Any]) -> list[tuple[str, str]]:
-    """(regex, mask) for every value of one identity, with the variants a text may use."""
+    """(regex, mask) for the values of one identity that regexes find: dates of birth and contacts. Names
+    and places are found by spelling (see `identity_spans`)."""
     out: list[tuple[str, str]] = []
-    surnames = {x.casefold() for x in _lists()["surnames"]}
-    for name in _names(identity):
-        out.append((_bounded(_flex(name), name), NAME))
-        parts = re.split(r"[\s,]+", name.strip())
-        if len(parts) > 1:  # the name written the other way round ("Qinmarsh Tervalo", "Pak, Chol-su")
-            out.append((_bounded(r"[\s,]*".join(_flex(p) for p in [*parts[1:], parts[0]]), name), NAME))
-            # Each part alone, except a common Korean surname: "Kim" alone names millions, "Chol-su" or
-            # "Tervalo" alone may name the witness.
-            out += [(_bounded(_flex(p), p), NAME) for p in parts if len(p) >= 2 and p.casefold() not in surnames]
-        elif re.fullmatch(r"[가-힣]{3,4}", name.strip()):
-            out.append((re.escape(name.strip()[1:]), NAME))  # Hangul given name without the surname
     for v in _values(identity.get("date_of_birth")):
-        out.extend((f if "\\" in f else _flex(f), DATE) for f in _date_forms(v))
-    for key in ("home_town", "address"):
-        out.extend((_bounded(_flex(v), v), PLACE) for v in _values(identity.get(key)))
+        out.extend((f, DATE) for f in _date_forms(v))
     for v in _values(identity.get("contact")):
         out.append((_flex(v), CONTACT))
         digits = re.sub(r"\D", "", v)
         if len(digits) >= 6:
             out.append((r"[\s\-\.\(\)]*".join(digits), CONTACT))
-    # Longest first, so "Kim Chol-su" is masked whole before "Chol-su" could match inside it.
+        for part in re.split(r"\s*[/;,]\s*|\s+or\s+", v):  # "+82 10 5550 3381 / drusk@example.org"
+            if "@" in part:
+                out.append((re.escape(part.strip()), CONTACT))
+    # Longest first, so a whole contact is masked before a part of it could match inside it.
     return sorted({(p, m) for p, m in out if p}, key=lambda pm: -len(pm[0]))
+
+
+def identity_keys(identity: dict[str, Any]) -> tuple[dict[str, str], set[str]]:
+    """The spelling keys of the names and places of one identity (key -> mask), and the Hangul forms of its
+    names that are masked wherever they stand."""
+    keys: dict[str, str] = {}
+    hangul: set[str] = set()
+    for key in ("home_town", "address"):
+        for v in _values(identity.get(key)):
+            keys |= dict.fromkeys(spelling.value_keys(v), PLACE)
+    for name in _names(identity):
+        keys |= dict.fromkeys(spelling.value_keys(name) | spelling.given_name_keys(name), NAME)
+        hangul |= spelling.hangul_forms(name)
+    return keys, hangul
 
 
 def _values(v: Any) -> list[str]:
@@ -138,7 +157,20 @@ def mask_identities(text: str, identities: list[dict[str, Any]]) -> tuple[str, i
         for pattern, mask in identity_patterns(identity):
             text, n = re.subn(pattern, mask, text, flags=re.IGNORECASE)
             count += n
+        keys, hangul = identity_keys(identity)
+        spans = spelling.find(text, keys, hangul)
+        if spans:
+            masks = [_mask_of(text[a:b], keys, hangul) for a, b in spans]
+            for (a, b), mask in zip(reversed(spans), reversed(masks), strict=True):
+                text = text[:a] + mask + text[b:]
+            count += len(spans)
     return text, count
+
+
+def _mask_of(found: str, keys: dict[str, str], hangul: set[str]) -> str:
+    """The mask for a span `spelling.find` returned: a place stays a place, everything else is a name."""
+    words = spelling.WORDS.findall(found)
+    return PLACE if words and keys.get(spelling.name_key(words)) == PLACE else NAME
 
 
 def redact(text: str, identities: list[dict[str, Any]] = ()) -> tuple[str, int]:  # type: ignore[assignment]
