@@ -7,6 +7,7 @@ newest revision, so `nkwatch init` and every other command agree on what the tab
 from __future__ import annotations
 
 import json
+import time
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -108,6 +109,11 @@ def migrate(engine: Engine) -> None:
 _ACTIVE: ContextVar[Session | None] = ContextVar("nkwatch_active_session", default=None)
 
 
+# A session whose transaction overwrote text that must not survive in the files (see Store.scrub) sets
+# `session.info[SCRUB] = True`; the store scrubs once the transaction is committed.
+SCRUB = "nkwatch_scrub"
+
+
 def active_session() -> Session | None:
     """The session of the `Store.session()` block this code runs in, if any."""
     return _ACTIVE.get()
@@ -153,14 +159,32 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in one transaction: committed when the block ends, rolled back on any error."""
-        with self._sessions() as s, s.begin():
-            token = _ACTIVE.set(s)
-            try:
-                yield s
-            finally:
-                # A block ended in another context (a generator finished elsewhere) has nothing to undo.
-                with suppress(ValueError):
-                    _ACTIVE.reset(token)
+        with self._sessions() as s:
+            with s.begin():
+                token = _ACTIVE.set(s)
+                try:
+                    yield s
+                finally:
+                    # A block ended in another context (a generator finished elsewhere) has nothing to undo.
+                    with suppress(ValueError):
+                        _ACTIVE.reset(token)
+            if s.info.pop(SCRUB, False):
+                self.scrub()
+
+    def scrub(self) -> bool:
+        """Move every committed page into the SQLite file and empty the write-ahead log, so text that a
+        transaction overwrote (a name masked after the fact) is left in no file: secure_delete zeroed it in
+        the database, and the log that still held the old pages is truncated. True when the log is empty.
+        PostgreSQL keeps no such file of ours; its old row versions go with VACUUM."""
+        if self.dialect != "sqlite":
+            return True
+        for _ in range(20):
+            with self.engine.connect() as c:
+                busy, _log, _moved = c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if not busy:
+                return True
+            time.sleep(0.05)  # a reader holds an old snapshot: it ends in milliseconds
+        return False
 
     def close(self) -> None:
         with self._watch_lock:

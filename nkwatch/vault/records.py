@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from nkwatch.extract import EXTRACTOR_VERSION, extract_claims
 from nkwatch.ingest.readers import MAX_BYTES, ReadError, read_document
 from nkwatch.review.audit import append
+from nkwatch.store.db import SCRUB
 from nkwatch.store.models import Claim, Source, utcnow
 from nkwatch.store.writes import insert_claims, merge_claims
 from nkwatch.vault.blind import blind_index, blind_indexes, keyed_source_id
@@ -58,10 +59,46 @@ def _next_id(s: Session, model: type, prefix: str) -> str:
     return f"{prefix}-{n + 1:04}"
 
 
+RELATIVE_FIELDS = ("relation", "name", "name_hangul", "other_names")
+
+
+def _text(field: str, v: Any) -> None:
+    """Refuse what is not text (a number for a name, a lone surrogate that cannot be stored or masked)."""
+    values = v if isinstance(v, list) else [v]
+    for x in values:
+        if not isinstance(x, str):
+            raise VaultError(f"{field} must be text")
+        try:
+            x.encode("utf-8")
+        except UnicodeEncodeError:
+            raise VaultError(f"{field} contains characters that are not text (a broken character encoding)") from None
+
+
 def clean_identity(identity: dict[str, Any]) -> dict[str, Any]:
+    """The identity as stored, or VaultError naming the field that is wrong. Relatives are a list of objects
+    with the fields of RELATIVE_FIELDS: their names must be values to be masked, never words in a sentence."""
+    if not isinstance(identity, dict):
+        raise VaultError("an identity is an object of fields")
     unknown = set(identity) - set(IDENTITY_FIELDS)
     if unknown:
         raise VaultError(f"unknown identity fields: {', '.join(sorted(unknown))} (known: {', '.join(IDENTITY_FIELDS)})")
+    for k, v in identity.items():
+        if v in (None, "", []):
+            continue
+        if k == "escape_year":
+            if not isinstance(v, int) or isinstance(v, bool) or not 1945 <= v <= 2100:
+                raise VaultError("escape_year must be a year, e.g. 2019")
+        elif k == "family_in_dprk":
+            if not isinstance(v, list) or not all(isinstance(r, dict) for r in v):
+                raise VaultError('family_in_dprk is a list of relatives, each {"relation": "sister", "name": '
+                                 '"...", "name_hangul": "..."}: names written into free text cannot be masked')
+            for r in v:
+                if set(r) - set(RELATIVE_FIELDS):
+                    raise VaultError(f"a relative has the fields {', '.join(RELATIVE_FIELDS)}")
+                for rk, rv in r.items():
+                    _text(f"family_in_dprk.{rk}", rv)
+        else:
+            _text(k, v)
     if identity.get("date_of_birth"):
         try:
             date.fromisoformat(str(identity["date_of_birth"]))
@@ -132,6 +169,13 @@ def _mask_everywhere(s: Session, identity: dict[str, Any]) -> int:
                     s.execute(sql("DELETE FROM claims_fts WHERE claim_id = :id"), {"id": c.id})
                     s.execute(sql("INSERT INTO claims_fts(claim_id, quote) VALUES (:id, :q)"), {"id": c.id, "q": quote})
         changed += 1
+    if changed and s.get_bind().dialect.name == "sqlite":
+        # FTS5 only marks a deleted row's tokens as deleted: the words stay in the index's pages until its
+        # segments are merged. Merging them now (secure_delete zeroes the freed pages) and emptying the
+        # write-ahead log after the commit (Store.scrub) leaves the old words in no byte of any file.
+        for table in ("sources_fts", "claims_fts"):
+            s.execute(sql(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
+        s.info[SCRUB] = True
     return changed
 
 

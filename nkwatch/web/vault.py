@@ -149,11 +149,17 @@ def _need_vault(request: Request, p: Principal) -> vault_keys.UnlockedVault:
 def witness_form(request: Request, p: Principal = VAULT) -> HTMLResponse:
     if unlocked(request, p) is None:
         return locked_page(request)
-    return page(request, "vault_witness_new.html", fields={}, risk="high", risks=records.RISK_LEVELS)
+    return page(request, "vault_witness_new.html", fields={}, risk="high", risks=records.RISK_LEVELS,
+                relatives=_relatives({}))
+
+
+RELATIVE_ROWS = 4  # rows of the "family still in North Korea" table on the form
 
 
 def identity_from(form: FormData | dict[str, Any]) -> dict[str, Any]:
-    """The identity fields of a form or JSON object, cleaned a little (lists, the escape year as a number)."""
+    """The identity fields of a form or JSON object, cleaned a little (lists, the escape year as a number).
+    Relatives come from the form's table (relation, name, name in Hangul per row), never from free text: a
+    name typed into a sentence is a name nobody can mask."""
     out: dict[str, Any] = {}
     for k in records.IDENTITY_FIELDS:
         v = form.get(k)
@@ -165,7 +171,23 @@ def identity_from(form: FormData | dict[str, Any]) -> dict[str, Any]:
                 v = int(v)
         if v not in (None, "", []):
             out[k] = v
+    if isinstance(form, FormData) and "family_in_dprk" not in form:
+        rows = zip(*(form.getlist(f"family_{f}") for f in ("relation", "name", "name_hangul")), strict=False)
+        family = [{k: v.strip() for k, v in zip(("relation", "name", "name_hangul"), row, strict=True)
+                   if isinstance(v, str) and v.strip()} for row in rows]  # fmt: skip
+        if family := [r for r in family if r.get("name") or r.get("name_hangul")]:
+            out["family_in_dprk"] = family
     return out
+
+
+def _relatives(form: FormData | dict[str, Any]) -> list[dict[str, str]]:
+    """The relative rows to show again on the form (what was typed, padded with empty rows)."""
+    rows: list[dict[str, str]] = []
+    if isinstance(form, FormData):
+        cols = [form.getlist(f"family_{f}") for f in ("relation", "name", "name_hangul")]
+        rows = [dict(zip(("relation", "name", "name_hangul"), (str(x) for x in r), strict=True))
+                for r in zip(*cols, strict=False)]  # fmt: skip
+    return (rows + [{}] * RELATIVE_ROWS)[: max(RELATIVE_ROWS, len(rows))]
 
 
 @router.post("/vault/witnesses", response_model=None)
@@ -189,10 +211,10 @@ async def witness_add(request: Request, p: Principal = VAULT) -> Response:
         wid, dups = await run_in_threadpool(add)
     except VaultError as e:
         return page(request, "vault_witness_new.html", status_code=400, fields=form, risk=risk,
-                    risks=records.RISK_LEVELS, error=str(e))  # fmt: skip
+                    risks=records.RISK_LEVELS, error=str(e), relatives=_relatives(form))  # fmt: skip
     if wid is None:  # the custodian sees what they typed again, and decides
         return page(request, "vault_witness_new.html", status_code=409, fields=form, risk=risk,
-                    risks=records.RISK_LEVELS, duplicates=dups)  # fmt: skip
+                    risks=records.RISK_LEVELS, duplicates=dups, relatives=_relatives(form))  # fmt: skip
     return redirect(request, f"/vault/witnesses/{wid}", f"Witness {wid} added")
 
 

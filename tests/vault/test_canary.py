@@ -34,7 +34,8 @@ from ..conftest import SAMPLE
 
 FAST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 CANARIES = ["Velmorath Drusk", "Velmorath", "Drusk", "벨모라스", "Quillonby", "1968-03-27", "27 March 1968",
-            "5550 3381", "drusk@example.org", "Seravine Drusk", "세라빈", "Thornwick"]  # fmt: skip
+            "5550 3381", "drusk@example.org", "Seravine Drusk", "세라빈", "Thornwick", "Gorvanthe", "Ulmiska",
+            "Kuppo"]  # fmt: skip
 WITNESS = {"name": "Velmorath Drusk", "name_hangul": "벨모라스", "date_of_birth": "1968-03-27",
            "home_town": "Quillonby", "province": "North Hamgyong", "escape_year": 2019, "sex": "male",
            "contact": "+82 10 5550 3381 / drusk@example.org",
@@ -142,5 +143,30 @@ def test_library_canaries_never_leave_the_vault(db_url, tmp_path, monkeypatch):
     found = _file_hits(tmp_path)  # the store still open: -wal and -shm are there on SQLite
     if store.dialect == "postgresql":
         found += _table_hits(store)
+    store.close()
+    assert found == []
+
+
+def test_a_witness_added_after_their_interview_leaves_no_old_word_in_any_file(tmp_path):
+    """The text is masked again when its witness is recorded later; the full-text index must lose the old words
+    too (FTS5 keeps a deleted row's tokens in its pages until its segments merge), in the file and its log."""
+    from nkwatch.store.db import open_store
+
+    store = open_store(str(tmp_path / "store.db"))
+    ingest_paths(store, [SAMPLE], originals=tmp_path / "originals")
+    with store.session() as s:
+        v = keys.init_vault(s, passphrase="a long passphrase", kdf=FAST)
+        w = records.add_witness(s, v, SECOND, actor="custodian")
+        records.add_interview(s, v, w.id, text=("Gorvanthe Ulmiska came from Kuppo-ri. In 2019 security "
+                                                "agents publicly executed three people in Hyesan."), actor="custodian")  # fmt: skip
+    with store.session() as s:
+        assert search(s, "Gorvanthe") and search(s, "Kuppo")  # not a recorded identity yet: not masked
+    with store.session() as s:
+        v = keys.unlock(s, passphrase="a long passphrase")
+        records.add_witness(s, v, {"name": "Gorvanthe Ulmiska", "home_town": "Kuppori"}, actor="custodian")
+    with store.session() as s:
+        assert not search(s, "Gorvanthe") and not search(s, "Kuppo")
+    found = [h for f in sorted(tmp_path.glob("store.db*")) for h in _hits(f.read_bytes(), f.name)
+             if any(c in h for c in ("Gorvanthe", "Ulmiska", "Kuppo"))]
     store.close()
     assert found == []

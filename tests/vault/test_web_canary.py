@@ -47,8 +47,10 @@ from ..web.vault_helpers import FAST, PASSPHRASE, TempFiles, docx_bytes
 CLI_ID = {"name": "Zorbanek Quillfeather", "name_hangul": "조르바넥", "date_of_birth": "1981-03-14",
           "home_town": "Vellmarsh", "province": "North Hamgyong", "contact": "+82 10 7731 4420", "sex": "male"}
 WEB_ID = {"name": "Thessaly Brunwold", "name_hangul": "테살리", "date_of_birth": "1974-09-30",
-          "home_town": "Orchwyn", "province": "Ryanggang", "contact": "+82 10 6612 0937", "sex": "female",
-          "family_in_dprk": "a brother in Orchwyn"}
+          "home_town": "Orchwyn", "province": "Ryanggang", "contact": "+82 10 6612 0937", "sex": "female"}
+# Relatives are rows of the form's table (relation, name, name in Hangul), never free text.
+WEB_FAMILY = {"family_relation": ["sister", ""], "family_name": ["Pak Yeon-ok", ""],
+              "family_name_hangul": ["박연옥", ""]}
 API_ID = {"name": "Kestrin Ambervale", "name_hangul": "케스트린", "date_of_birth": "1988-12-02",
           "home_town": "Dunmoray", "contact": "kestrin.ambervale@example.org", "sex": "male"}
 INTERVIEWER = "Pellodine Vaskarov"
@@ -56,7 +58,7 @@ INTERVIEWER = "Pellodine Vaskarov"
 CANARIES = ["Zorbanek", "Quillfeather", "조르바넥", "1981-03-14", "14 March 1981", "Vellmarsh", "7731 4420",
             "77314420", "Thessaly", "Brunwold", "테살리", "1974-09-30", "30 September 1974", "Orchwyn",
             "6612 0937", "66120937", "Kestrin", "Ambervale", "케스트린", "1988-12-02", "2 December 1988", "Dunmoray",
-            "kestrin.ambervale@example.org", "Pellodine", "Vaskarov"]  # fmt: skip
+            "kestrin.ambervale@example.org", "Pellodine", "Vaskarov", "Yeon-ok", "Yeonok", "연옥"]  # fmt: skip
 
 
 def statement_of(who: dict[str, Any], year: int) -> str:
@@ -66,7 +68,8 @@ def statement_of(who: dict[str, Any], year: int) -> str:
             f"{who['home_town']}, and my contact is {who['contact']}.\n"
             f"In March {year}, guards at Camp 16 beat prisoners to death.\n"
             f"In {year - 1} security agents publicly executed three people in Hyesan.\n"
-            f"{who['name'].split()[0]} saw it; {INTERVIEWER} wrote it down.")  # fmt: skip
+            f"{who['name'].split()[0]} saw it; {INTERVIEWER} wrote it down."
+            + (f"\nMy sister Yeonok (연옥이) was taken by the MSS in {year}." if who is WEB_ID else ""))  # fmt: skip
 
 
 def _long_date(iso: str) -> tuple[int, str, int]:
@@ -196,7 +199,7 @@ def test_canaries_through_every_entry_point_never_leave_the_vault(db_url, tmp_pa
     web = create_app(db_url, originals=home / "originals")
     cu, csrf = sign_in(rec, web, "custodian")
     assert cu.post("/vault/unlock", data={"passphrase": PASSPHRASE, "csrf": csrf}).status_code == 200
-    r = cu.post("/vault/witnesses", data={**WEB_ID, "csrf": csrf, "risk_level": "extreme"}, follow_redirects=False)
+    r = cu.post("/vault/witnesses", data={**WEB_ID, **WEB_FAMILY, "csrf": csrf, "risk_level": "extreme"}, follow_redirects=False)
     wid = r.headers["location"].rsplit("/", 1)[1]
     assert wid == "W-0002"
     base = {"csrf": csrf, "date": "2023-03-01", "interviewer": INTERVIEWER, "place": "Orchwyn safe house"}
