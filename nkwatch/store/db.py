@@ -7,9 +7,9 @@ newest revision, so `nkwatch init` and every other command agree on what the tab
 from __future__ import annotations
 
 import json
-import time
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar

@@ -157,8 +157,8 @@ def test_a_witness_added_after_their_interview_leaves_no_old_word_in_any_file(tm
     with store.session() as s:
         v = keys.init_vault(s, passphrase="a long passphrase", kdf=FAST)
         w = records.add_witness(s, v, SECOND, actor="custodian")
-        records.add_interview(s, v, w.id, text=("Gorvanthe Ulmiska came from Kuppo-ri. In 2019 security "
-                                                "agents publicly executed three people in Hyesan."), actor="custodian")  # fmt: skip
+        said = "Gorvanthe Ulmiska came from Kuppo-ri. In 2019 security agents publicly executed three people in Hyesan."
+        records.add_interview(s, v, w.id, text=said, actor="custodian")
     with store.session() as s:
         assert search(s, "Gorvanthe") and search(s, "Kuppo")  # not a recorded identity yet: not masked
     with store.session() as s:

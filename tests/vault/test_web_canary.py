@@ -199,7 +199,8 @@ def test_canaries_through_every_entry_point_never_leave_the_vault(db_url, tmp_pa
     web = create_app(db_url, originals=home / "originals")
     cu, csrf = sign_in(rec, web, "custodian")
     assert cu.post("/vault/unlock", data={"passphrase": PASSPHRASE, "csrf": csrf}).status_code == 200
-    r = cu.post("/vault/witnesses", data={**WEB_ID, **WEB_FAMILY, "csrf": csrf, "risk_level": "extreme"}, follow_redirects=False)
+    form = {**WEB_ID, **WEB_FAMILY, "csrf": csrf, "risk_level": "extreme"}
+    r = cu.post("/vault/witnesses", data=form, follow_redirects=False)
     wid = r.headers["location"].rsplit("/", 1)[1]
     assert wid == "W-0002"
     base = {"csrf": csrf, "date": "2023-03-01", "interviewer": INTERVIEWER, "place": "Orchwyn safe house"}
