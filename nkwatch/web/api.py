@@ -57,7 +57,7 @@ async def incident(request: Request, incident_id: str, p: Principal = READ_PUBLI
         inc = get_incident(s, incident_id)
         if p.public and (inc.status != "publishable" or _withheld(s, inc.id)):
             raise LookupError(f"no incident with id {incident_id!r}")
-        return present.incident_out(p, incident_detail(s, inc))
+        return present.incident_out(p, incident_detail(s, inc), s)
 
 
 @router.get("/claims")

@@ -35,9 +35,9 @@ def _public_withheld(s: Session, published_only: bool) -> Any:
     every request, so a withdrawal shows at once)."""
     if not published_only:
         return None
-    from nkwatch.vault.policy import PUBLIC, blocked_sources, incident_clause
+    from nkwatch.vault.policy import PUBLIC, incident_clause, withheld_incidents
 
-    return incident_clause(blocked_sources(s, PUBLIC))
+    return incident_clause(withheld_incidents(s, PUBLIC))
 
 
 def overview(s: Session, *, published_only: bool = False) -> Overview:

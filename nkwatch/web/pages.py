@@ -108,10 +108,11 @@ def _visible_incident(s: Any, p: Principal, ident: str) -> Incident:
 
 
 def _withheld(s: Any, incident_id: str) -> bool:
-    """Whether a public visitor must not see this incident: it holds testimony not consented for publication."""
-    from nkwatch.vault.policy import PUBLIC, blocked_sources, incident_withheld
+    """Whether a public visitor must not see this incident: an export to the public would withhold its
+    testimony (no consent, or fewer than k witnesses share its facts; nkwatch.vault.policy)."""
+    from nkwatch.vault.policy import PUBLIC, withheld_incidents
 
-    return incident_withheld(s, incident_id, blocked_sources(s, PUBLIC))
+    return incident_id in withheld_incidents(s, PUBLIC)
 
 
 CLAIMS_SHOWN = 40  # claims an incident page shows with their context before "show all"
@@ -130,7 +131,7 @@ def _incident_context_read(st: WebState, p: Principal, ident: str, all_claims: b
     with st.store.session() as s:
         inc = _visible_incident(s, p, ident)
         detail, read = incident_detail_and_sources(s, inc)
-        d, srcs = present.incident_out(p, detail), {x.id: x for x in read}
+        d, srcs = present.incident_out(p, detail, s), {x.id: x for x in read}
         claims = []
         for c in d["claims"] if all_claims else d["claims"][:CLAIMS_SHOWN]:
             src = srcs[c["source_id"]]
@@ -191,7 +192,7 @@ def incident_report(request: Request, incident_id: str, p: Principal = READ_PUBL
     from datetime import UTC, datetime
 
     from nkwatch.vault import ConsentError
-    from nkwatch.vault.policy import audience, blocked_sources, incident_withheld
+    from nkwatch.vault.policy import audience, withheld_reason
 
     try:
         who = audience(request.query_params.get("audience"))
@@ -199,11 +200,15 @@ def incident_report(request: Request, incident_id: str, p: Principal = READ_PUBL
         raise BadParameter(str(e)) from None
     with web_state(request).store.session() as s:
         inc = get_incident(s, incident_id)
-        if incident_withheld(s, inc.id, blocked_sources(s, who)):
+        if reason := withheld_reason(s, inc.id, who):
             if p.public:
                 raise LookupError(f"no incident with id {incident_id!r}")
-            raise Forbidden(f"This incident holds testimony whose witness has not consented to sharing it with "
-                            f"{who}: no report can be made for {who}. (Consent is recorded in the witness vault.)")
+            why = {"consent": f"its witness has not consented to sharing it with {who} (consent is recorded in "
+                              f"the witness vault)",
+                   "disclosure": "fewer than k witnesses share what it shows, so it could identify one (an export "
+                                 f"to {who} withholds it too)"}[reason]  # fmt: skip
+            raise Forbidden(f"This incident holds testimony that cannot go to {who}: {why}. No report can be made "
+                            f"for {who}.")
     return page(request, "report.html", generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 **_incident_context(request, p, incident_id))  # fmt: skip
 

@@ -78,13 +78,12 @@ def incident_filter(request: Request, p: Principal) -> IncidentFilter:
 
 
 def public_withheld(request: Request) -> object:
-    """For public visitors: the condition leaving out incidents with testimony not consented for publication
-    (nkwatch.vault.policy; consent is read on each request, so a withdrawal applies at once)."""
-    from nkwatch.vault.policy import PUBLIC, blocked_sources, incident_clause
-    from nkwatch.web.state import web_state
+    """For public visitors: the condition leaving out incidents whose testimony an export to the public would
+    withhold (nkwatch.vault.policy; read per change of the store, so a withdrawal applies at once)."""
+    from nkwatch.vault.policy import incident_clause
+    from nkwatch.web.state import public_withheld_ids
 
-    with web_state(request).store.session() as s:
-        return incident_clause(blocked_sources(s, PUBLIC))
+    return incident_clause(public_withheld_ids(request))
 
 
 def incident_paging(request: Request) -> Paging:

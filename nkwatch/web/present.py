@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
 
 from nkwatch import vocab
 from nkwatch.extract.gazetteer import gazetteer
@@ -113,10 +114,16 @@ def quote_in_context(text: str, start: int, end: int, n: int = CONTEXT_CHARS) ->
     return before, text[start:end], after
 
 
-def incident_out(p: Principal, detail: dict[str, Any]) -> dict[str, Any]:
-    """An incident as `nkwatch.link.query.incident_detail` gives it, cut to what `p` may see."""
+def incident_out(p: Principal, detail: dict[str, Any], s: Session) -> dict[str, Any]:
+    """An incident as `nkwatch.link.query.incident_detail` gives it, cut to what `p` may see. A public visitor
+    gets no proposals, and only the testimony claims (and their sources) that an export to the public would
+    carry: the same check, at read time (nkwatch.vault.policy.visible_claims)."""
     if p.public:
-        detail = dict(detail, proposals=[])
+        from nkwatch.vault.policy import PUBLIC, visible_claims
+
+        claims = visible_claims(s, detail["claims"], PUBLIC)
+        kept = {c["source_id"] for c in claims}
+        detail = dict(detail, proposals=[], claims=claims, sources=[x for x in detail["sources"] if x["id"] in kept])
     return detail
 
 

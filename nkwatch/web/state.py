@@ -30,3 +30,17 @@ class WebState:
 
 def web_state(request: Request) -> WebState:
     return request.app.state.nk
+
+
+def public_withheld_ids(request: Request) -> frozenset[str]:
+    """The incidents a public visitor may not see (nkwatch.vault.policy.withheld_incidents), read once per
+    change of the store: a claim joining an incident, or a consent withdrawn, is a change."""
+    from nkwatch.vault.policy import PUBLIC, withheld_incidents
+
+    st = web_state(request)
+
+    def read() -> frozenset[str]:
+        with st.store.session() as s:
+            return withheld_incidents(s, PUBLIC)
+
+    return st.cache.get(("public-withheld",), read)

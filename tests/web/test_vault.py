@@ -209,26 +209,36 @@ def test_api_vault_with_a_token_custodian_only(vault_app):
     assert api.post("/api/vault/witnesses", json={"identity": IDENTITY}).status_code == 423
 
 
-def _testimony_incident(app) -> tuple[str, str]:  # noqa: ANN001
-    """A witness with consent to publish and an interview; its incident published (as it may have been
-    before a withdrawal). Returns (witness, incident id)."""
+NAMES = ["Orlavin Tesk", "Brannoc Velle", "Ysmera Dunlow", "Corvath Ilse", "Mirelle Skant"]
+
+
+def _testimony_incident(app, witnesses: int = 1) -> tuple[str, str]:  # noqa: ANN001
+    """Witnesses with consent to publish, each with an interview telling the same events; the incident of the
+    first one's torture claim published (as it may have been before a withdrawal, or before the disclosure
+    check was applied to public pages). Returns (first witness, incident id)."""
     c, csrf = unlocked_client(app)
-    wid = _add_witness(c, csrf)
-    c.post(f"/vault/witnesses/{wid}/consent", data={"csrf": csrf, "scope": "publish"})
-    c.post(f"/vault/witnesses/{wid}/interviews", data={"csrf": csrf, "text": TESTIMONY, "date": "2023-01-05"})
+    wids = []
+    for i, name in enumerate(NAMES[:witnesses]):
+        wid = _add_witness(c, csrf, name=name, date_of_birth=f"197{i}-06-05")
+        c.post(f"/vault/witnesses/{wid}/consent", data={"csrf": csrf, "scope": "publish"})
+        said = TESTIMONY + ("" if i == 0 else f"\nI told this in interview number {i + 1}.")  # one source each
+        c.post(f"/vault/witnesses/{wid}/interviews", data={"csrf": csrf, "text": said, "date": "2023-01-05"})
+        wids.append(wid)
     with app.state.nk.store.session() as s:
-        sid = s.scalar(select(Interview.source_id))
+        sid = s.scalar(select(Interview.source_id).where(Interview.witness_id == wids[0]))
         iid = s.scalar(select(Claim.incident_id).where(Claim.source_id == sid, Claim.act == "torture"))
         # Publication itself is refused below k witnesses (nkwatch.vault.disclosure); set it directly to test
-        # what the public mode does once consent goes away.
+        # what the public mode does with what an incident holds now.
         s.execute(update(Incident).where(Incident.id == iid).values(status="publishable"))
-    return wid, iid
+    return wids[0], iid
 
 
 def test_consent_decides_every_export_and_a_withdrawal_applies_to_the_next(vault_app):
     wid, iid = _testimony_incident(vault_app)
     c, csrf = signed_in(vault_app, "custodian")
-    assert c.get(f"/incidents/{iid}/report").status_code == 200  # consent to publish: a report for anyone
+    r = c.get(f"/incidents/{iid}/report")  # consent to publish, but one witness alone: no report for the public
+    assert r.status_code == 403 and "fewer than k witnesses" in r.text
+    assert c.get(f"/incidents/{iid}/report?audience=internal").status_code == 200
     an, _ = signed_in(vault_app, "analyst")
     internal = c.get("/export/claims?format=jsonl&audience=internal")
     assert internal.status_code == 200 and "Camp 16" in internal.text
@@ -248,9 +258,29 @@ def test_consent_decides_every_export_and_a_withdrawal_applies_to_the_next(vault
     assert "Consent not recorded" in flash(r.text) and "names the bodies" in flash(r.text)
 
 
+def test_public_pages_show_testimony_only_as_a_public_export_would(vault_app, world):
+    """A testimony claim in a published incident is held back from public pages, the API and reports while an
+    export to the public would withhold it (one witness: fewer than k=5 share its facts), read at request time."""
+    url, originals, _ = world
+    _, iid = _testimony_incident(vault_app, witnesses=1)
+    an, _ = signed_in(vault_app, "analyst")
+    assert iid not in an.get("/export/incidents?format=jsonl").text  # what the public export does...
+    public = create_app(url, originals=originals, public=True)
+    visitor = TestClient(public)
+    for path in (f"/incidents/{iid}", f"/api/incidents/{iid}", f"/incidents/{iid}/report"):  # ...pages do too
+        assert visitor.get(path).status_code == 404, path
+    assert iid not in visitor.get("/incidents").text and iid not in visitor.get("/api/incidents").text
+    assert "place=camp-16" not in visitor.get("/").text
+    for body in (visitor.get(p).text for p in ("/", "/incidents", "/api/incidents")):
+        assert "Testimony of" not in body and "W-0001" not in body
+    ed, _ = signed_in(vault_app, "editor")  # staff still see it
+    assert ed.get(f"/incidents/{iid}").status_code == 200
+    public.state.nk.store.close()
+
+
 def test_public_mode_hides_an_incident_once_consent_to_publish_is_withdrawn(vault_app, world):
     url, originals, _ = world
-    wid, iid = _testimony_incident(vault_app)
+    wid, iid = _testimony_incident(vault_app, witnesses=5)  # five witnesses tell it: k=5 is met
     public = create_app(url, originals=originals, public=True)
     visitor = TestClient(public)
     assert visitor.get(f"/incidents/{iid}").status_code == 200
