@@ -24,6 +24,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import text as text_sql
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nkwatch.config import database_url
@@ -58,6 +60,42 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API conne
     # testimony after the fact (nkwatch.vault.records), the unmasked text must not linger in the file.
     cur.execute("PRAGMA secure_delete=ON")
     cur.close()
+    # Every 10,000 virtual-machine steps SQLite asks whether to go on: past the deadline of the running block
+    # (query_time_limit), no. A hostile search then ends in an error instead of holding a thread for minutes.
+    dbapi_conn.set_progress_handler(_past_deadline, 10_000)
+
+
+_DEADLINE: ContextVar[float | None] = ContextVar("nkwatch_query_deadline", default=None)
+
+
+class QueryTimeout(Exception):
+    """A query ran past the time allowed for it (query_time_limit)."""
+
+
+def _past_deadline() -> int:
+    deadline = _DEADLINE.get()
+    return int(deadline is not None and time.monotonic() > deadline)
+
+
+@contextmanager
+def query_time_limit(seconds: float) -> Iterator[None]:
+    """Queries run inside this block (in this thread or task, and in threads started from it with its context)
+    stop after `seconds` and raise QueryTimeout: SQLite through its progress handler, PostgreSQL through
+    `statement_timeout` set for each session opened in the block."""
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    except OperationalError as e:
+        if _DEADLINE.get() is not None and timed_out(e):
+            raise QueryTimeout(f"the query took longer than the {seconds:g} s allowed") from None
+        raise
+    finally:
+        _DEADLINE.reset(token)
+
+
+def timed_out(e: OperationalError) -> bool:
+    text = str(e.orig).lower() if e.orig is not None else str(e).lower()
+    return "interrupted" in text or "statement timeout" in text
 
 
 def create_store_engine(url: str | None = None) -> Engine:
@@ -161,6 +199,10 @@ class Store:
         """A session in one transaction: committed when the block ends, rolled back on any error."""
         with self._sessions() as s:
             with s.begin():
+                deadline = _DEADLINE.get()
+                if deadline is not None and self.dialect == "postgresql":
+                    ms = max(1, int((deadline - time.monotonic()) * 1000))
+                    s.execute(text_sql(f"SET LOCAL statement_timeout = {ms}"))
                 token = _ACTIVE.set(s)
                 try:
                     yield s

@@ -20,32 +20,52 @@ class SearchHit:
 
 
 _TOKEN = re.compile(r'"[^"]+"|\S+')
+MAX_TERMS = 32  # a search is a few words; FTS5's cost grows with the square of the terms (800 took 4 s)
+
+
+class SearchError(ValueError):
+    """A search that cannot be run as typed; the message says why in plain words."""
 
 
 def _fts5_query(query: str) -> str:
     """Turn what a person types into an FTS5 query: words are ANDed, "quoted phrases" kept, OR and -word work.
 
-    Every word is quoted, so punctuation in it ("Camp 14", "A/HRC/25/63") cannot be read as FTS5 syntax.
+    Every word is quoted, so punctuation in it ("Camp 14", "A/HRC/25/63") cannot be read as FTS5 syntax; an OR
+    with nothing on one side is dropped, so no input is a syntax error. More than MAX_TERMS words: SearchError.
     """
     parts: list[str] = []
     for tok in _TOKEN.findall(query):
         if tok == "OR":
-            parts.append("OR")
+            if parts and parts[-1] != "OR":
+                parts.append("OR")
             continue
         negate = tok.startswith("-") and len(tok) > 1
         body = tok[1:] if negate else tok
         body = body.strip('"').replace('"', "")
         if not body:
             continue
+        if negate and parts and parts[-1] == "OR":
+            parts.pop()  # "a OR -b" has no FTS5 form: read as "a -b"
         term = f'"{body}"'
         parts.append(f"NOT {term}" if negate and parts else term)
+    while parts and parts[-1] == "OR":
+        parts.pop()
+    if sum(p not in ("OR",) for p in parts) > MAX_TERMS:
+        raise SearchError(f"a search may have at most {MAX_TERMS} words; this one has more")
     return " ".join(parts)
+
+
+def check_query(query: str) -> None:
+    """SearchError when `query` cannot be searched (too many words), whatever the backend."""
+    if len(_TOKEN.findall(query)) > MAX_TERMS * 2 or (query and _fts5_query(query) is None):
+        raise SearchError(f"a search may have at most {MAX_TERMS} words; this one has more")
 
 
 def search(session: Session, query: str, *, limit: int = 20) -> list[SearchHit]:
     """Sources and claims matching `query`, best first (claims first at equal rank: they are citable)."""
     if not query.strip():
         return []
+    check_query(query)
     if session.get_bind().dialect.name == "sqlite":
         q = _fts5_query(query)
         if not q:
@@ -84,6 +104,7 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[SearchHit]:
 def claims_matching(session: Session, query: str, limit: int) -> list[str]:
     """Ids of up to `limit` claims whose quote matches `query`, in no particular order: straight from the
     full-text index, which stops at `limit` (claim_match inside a query reads every match first)."""
+    check_query(query)
     if session.get_bind().dialect.name == "sqlite":
         q = _fts5_query(query)
         sql = "SELECT claim_id FROM claims_fts WHERE claims_fts MATCH :q LIMIT :limit"
@@ -99,6 +120,7 @@ class _ClaimMatch(ColumnElement[bool]):
     type = Boolean()
 
     def __init__(self, query: str):
+        check_query(query)
         self.query = query
 
 

@@ -235,6 +235,10 @@ def add_interview(s: Session, vault: UnlockedVault | None, wid: str, *, text: st
         except ReadError as e:  # the reader's reason names the format problem, never the content
             raise VaultError(f"the testimony file cannot be read: {e}") from None
     assert text is not None
+    _text("the testimony", text)
+    for field, value in (("the interviewer", interviewer), ("the place", place)):
+        if value is not None:
+            _text(field, value)
     if not text.strip():
         raise VaultError("the testimony is empty")
     if not re.fullmatch(r"[a-z]{2}", language or ""):

@@ -17,14 +17,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nkwatch import config
-from nkwatch.store.db import Store, open_store
+from nkwatch.store.db import Store, open_store, timed_out
+from nkwatch.store.search import SearchError
 from nkwatch.vault.errors import VaultError, VaultLocked
 from nkwatch.web import api, exports, pages, review, upload, users, vault
 from nkwatch.web.keyring import Keyring
+from nkwatch.web.limits import QUERY_SECONDS, BodyGate, QueryBudget
 from nkwatch.web.memform import FormError, TooLarge
 from nkwatch.web.params import BadParameter
 from nkwatch.web.render import make_templates, page, redirect
@@ -107,6 +110,8 @@ def create_app(store_url: str | None = None, *, public: bool = False, originals:
         app.include_router(module.router)
     app.include_router(vault.api_router)
     _handlers(app)
+    app.add_middleware(QueryBudget)
+    app.add_middleware(BodyGate)  # inside SecurityHeaders: its refusals get the security headers too
     app.add_middleware(SecurityHeaders)
     return app
 
@@ -175,6 +180,17 @@ def _handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         detail = "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
         return _error(request, 422, detail or "invalid request")
+
+    @app.exception_handler(SearchError)
+    async def search_error(request: Request, exc: SearchError) -> Response:
+        return _error(request, 400, f"The search cannot be run: {exc}.")
+
+    @app.exception_handler(OperationalError)
+    async def store_error(request: Request, exc: OperationalError) -> Response:
+        if timed_out(exc):
+            return _error(request, 400, f"The search took longer than the {QUERY_SECONDS:g} s allowed: use fewer "
+                                        "or more specific words.")  # fmt: skip
+        raise exc
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -85,6 +85,14 @@ async def _form(request: Request, limit: int, spool: int) -> FormData:
     return form
 
 
+class _NotNumber(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotNumber(f"{name} is not a number JSON allows")
+
+
 async def memory_json(request: Request, limit: int) -> dict[str, Any]:
     """A JSON object body, read into memory with the same limit (FastAPI is not asked to parse it, so that
     the permission check comes before the body is read)."""
@@ -92,9 +100,12 @@ async def memory_json(request: Request, limit: int) -> dict[str, Any]:
     async for chunk in _capped(request, limit):
         raw += chunk
     try:
-        data = json.loads(bytes(raw) or b"{}")
-    except ValueError:
-        raise FormError("the body is not valid JSON") from None
+        data = json.loads(bytes(raw) or b"{}", parse_constant=_no_constant)
+    except ValueError as e:
+        raise FormError(f"the body is not valid JSON ({e})" if isinstance(e, _NotNumber) else
+                        "the body is not valid JSON") from None
+    except RecursionError:  # "[[[[...": Python's decoder recurses once a level
+        raise FormError("the body is JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise FormError("send a JSON object")
     return data

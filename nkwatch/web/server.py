@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import socket
 
+# On SIGTERM the server stops taking requests and gives those under way this long to finish (searches are cut
+# off sooner, nkwatch.web.limits), then closes: an init system's stop never waits on a request.
+GRACE_SECONDS = 5
+
 
 def app_from_env():  # noqa: ANN201 - a FastAPI app, built in each worker process from the environment
     from nkwatch.web import create_app
@@ -41,4 +45,5 @@ def serve(db: str | None, host: str, port: int, *, public: bool = False, secure_
         os.environ["NKWATCH_DB"] = db
     sock = listening_socket(host, port)
     uvicorn.run("nkwatch.web.server:app_from_env", factory=True, fd=sock.fileno(), workers=workers,
-                log_level="warning", server_header=False, access_log=False)  # fmt: skip
+                log_level="warning", server_header=False, access_log=False,
+                timeout_graceful_shutdown=GRACE_SECONDS)  # fmt: skip

@@ -3,6 +3,7 @@ bar per file); this module also takes a plain form post of several files, for br
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
@@ -31,6 +32,15 @@ def metadata(form: Any) -> SourceMeta:
         raise BadParameter(str(e)) from e
 
 
+def safe_name(name: str | None) -> str:
+    """An uploaded file's name as it may be stored and shown: its last path part, without control characters
+    (a NUL cannot be stored by PostgreSQL) or broken characters, at most 200 characters; "upload" if nothing
+    is left."""
+    base = re.split(r"[/\\]", name or "")[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF).strip()
+    return base[:200] or "upload"
+
+
 async def ingest_upload(request: Request, files: list[UploadFile], meta: SourceMeta) -> list[dict[str, Any]]:
     """Ingest uploaded files (kept as originals, text read, claims extracted), then link their claims.
 
@@ -40,7 +50,7 @@ async def ingest_upload(request: Request, files: list[UploadFile], meta: SourceM
     items = []
     for f in files:
         data = await f.read(st.max_upload_bytes + 1)
-        items.append((f.filename or "upload", data))
+        items.append((safe_name(f.filename), data))
     with_data = [(n, d) for n, d in items if d]
     from starlette.concurrency import run_in_threadpool
 

@@ -24,7 +24,7 @@ from nkwatch.vault import VaultError, VaultLocked, records
 from nkwatch.vault import keys as vault_keys
 from nkwatch.vault.models import Consent, Interview, VaultKeys, Witness
 from nkwatch.web.keyring import credential_key
-from nkwatch.web.memform import form_limit, memory_form, memory_json
+from nkwatch.web.memform import FormError, form_limit, memory_form, memory_json
 from nkwatch.web.render import page, redirect
 from nkwatch.web.security import SESSION_COOKIE, Principal, require
 from nkwatch.web.state import web_state
@@ -405,7 +405,10 @@ async def api_interview_add(request: Request, witness_id: str, p: Principal = VA
     vault = _need_vault(request, p)
     if request.headers.get("content-type", "").startswith("application/json"):
         data = await memory_json(request, form_limit(request))
-        fields, file = {k: str(data.get(k) or "") for k in _INTERVIEW_FIELDS}, None
+        wrong = [k for k in _INTERVIEW_FIELDS if data.get(k) is not None and not isinstance(data[k], str)]
+        if wrong:
+            raise FormError(f"{', '.join(wrong)} must be text (a JSON string)")
+        fields, file = {k: data.get(k) or "" for k in _INTERVIEW_FIELDS}, None
     else:
         form = await memory_form(request, form_limit(request))
         fields, file = {k: str(form.get(k) or "") for k in _INTERVIEW_FIELDS}, await _file_of(form)
