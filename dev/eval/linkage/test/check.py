@@ -122,7 +122,7 @@ def main():
     urls = defaultdict(list)
     for f, m in meta.items():
         urls[m.get("url")].append(f)
-    for u, fs in urls.items():
+    for _u, fs in urls.items():
         if len(fs) > 1:
             err("url used by several passages: %s" % ", ".join(fs))
 

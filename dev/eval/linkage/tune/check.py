@@ -88,7 +88,7 @@ def not_after(when, published):
 
 def norm_pub(p):
     """The organisation part of a publisher string, lower-cased: 'X (via Y)' -> 'x'."""
-    return re.split(r"\s*[(,]", p.strip(), 1)[0].strip().lower()
+    return re.split(r"\s*[(,]", p.strip(), maxsplit=1)[0].strip().lower()
 
 
 def other_sets():
@@ -238,8 +238,8 @@ def main():
     for lab in by_incident:
         if lab not in incidents:
             err(f"gold.jsonl: label {lab} is not in incidents.jsonl")
-    occurrences = sorted(l for l, r in incidents.items() if r["role"] == "occurrence")
-    distractors = sorted(l for l, r in incidents.items() if r["role"] == "distractor")
+    occurrences = sorted(lab for lab, r in incidents.items() if r["role"] == "occurrence")
+    distractors = sorted(lab for lab, r in incidents.items() if r["role"] == "distractor")
     ko_occ = []
     for inc in occurrences:
         srcs = {s for s, _ in by_incident.get(inc, [])}
