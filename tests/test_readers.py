@@ -306,7 +306,7 @@ def test_pdf_aes_without_cryptography_package_says_so(monkeypatch: pytest.Monkey
 
     from nkwatch.ingest.readers import _pdf
 
-    def needs_crypto(data: bytes) -> None:
+    def needs_crypto(data: bytes, budget: object = None) -> None:
         raise DependencyError("cryptography>=3.1 is required for AES algorithm")
 
     monkeypatch.setattr(_pdf, "_extract", needs_crypto)

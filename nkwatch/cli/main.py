@@ -16,6 +16,7 @@ from rich.text import Text
 
 from nkwatch import config, vocab
 from nkwatch.cli.common import DbOption, err, fail, out, store_or_fail
+from nkwatch.ingest.budget import MAX_CHARS, MAX_CLAIMS, MAX_PAGES, MAX_PARAGRAPHS, MAX_UNPACKED
 
 app = typer.Typer(
     help="nkwatch: document human-rights violations in North Korea.\n\n"
@@ -49,6 +50,14 @@ def ingest(
     language: Annotated[str | None, typer.Option(help="ISO 639-1 code; detected when not given.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes for reading and extraction.")] = 1,
     max_mb: Annotated[float, typer.Option(help="Skip files larger than this many MB.")] = 50.0,
+    max_chars: Annotated[int, typer.Option(help="Refuse a file whose text runs past this many characters.")]
+    = MAX_CHARS,
+    max_paragraphs: Annotated[int, typer.Option(help="Refuse a file of more paragraphs (lines) than this.")]
+    = MAX_PARAGRAPHS,
+    max_pages: Annotated[int, typer.Option(help="Refuse a PDF of more pages than this.")] = MAX_PAGES,
+    max_claims: Annotated[int, typer.Option(help="Refuse a file that yields more claims than this.")] = MAX_CLAIMS,
+    max_unpacked_mb: Annotated[float, typer.Option(help="Refuse a DOCX whose text XML unpacks past this many "
+                                                   "MB.")] = MAX_UNPACKED / 1024 / 1024,
     db: DbOption = None,
 ) -> None:
     """Ingest reports: keep each original, extract its text and claims, store them.
@@ -56,15 +65,20 @@ def ingest(
     Metadata comes from a sidecar FILE.meta.json beside a file (most specific), then from these flags,
     then from the file itself. Files that cannot be read are listed with the reason and skipped; the exit
     status is 1 when any file failed, 0 otherwise. Ingesting the same file again changes nothing.
+    The --max-* limits are per file and stop a reader before a file can exhaust memory; the defaults hold
+    a 370-page UN report with room to spare.
     """
     from nkwatch.ingest.metadata import MetadataError, SourceMeta, validate
     from nkwatch.ingest.pipeline import ingest_paths
+    from nkwatch.ingest.readers import Budget
 
     try:
         flags = validate(SourceMeta(kind=kind, publisher=publisher, url=url, published_at=published,
                                     reliability=reliability, language=language))  # fmt: skip
     except MetadataError as e:
         fail(str(e))
+    budget = Budget(chars=max_chars, paragraphs=max_paragraphs, pages=max_pages, claims=max_claims,
+                    unpacked_bytes=int(max_unpacked_mb * 1024 * 1024))  # fmt: skip
     store = store_or_fail(db)
     progress = Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         TextColumn("{task.description}"), console=err, transient=True)  # fmt: skip
@@ -72,6 +86,7 @@ def ingest(
         task = progress.add_task("", total=None)
         report = ingest_paths(
             store, paths, flags, originals=config.originals_dir(), jobs=jobs, max_bytes=int(max_mb * 1024 * 1024),
+            budget=budget,
             on_total=lambda n: progress.update(task, total=n),
             on_result=lambda r: progress.update(task, advance=1, description=escape(r.path.name[:40])),
         )  # fmt: skip

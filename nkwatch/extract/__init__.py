@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 
-from nkwatch.extract.coder import EXTRACTOR_VERSION, extract_claims
+from nkwatch.extract.coder import EXTRACTOR_VERSION, TooManyClaims, extract_claims
 
-__all__ = ["EXTRACTOR_VERSION", "claim_id", "extract_claims"]
+__all__ = ["EXTRACTOR_VERSION", "TooManyClaims", "claim_id", "extract_claims"]
 
 
 def claim_id(source_id: str, start: int, end: int, kind: str, label: str | None) -> str:

@@ -185,10 +185,22 @@ def _reference(published_at: str | None) -> date | None:
         return None
 
 
+class TooManyClaims(Exception):
+    """Raised by extract_claims as soon as the text yields more than `max_claims` claims."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit:,} claims")
+        self.limit = limit
+
+
 def extract_claims(
-    text: str, *, published_at: str | None, source_id: str, language: str | None = "en"
+    text: str, *, published_at: str | None, source_id: str, language: str | None = "en",
+    max_claims: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Claims asserted by `text` (spec/claims.md fields plus id, span, quote, rule, evidence)."""
+    """Claims asserted by `text` (spec/claims.md fields plus id, span, quote, rule, evidence).
+
+    With `max_claims`, raises TooManyClaims as soon as there are more: a file made of claim after claim
+    would otherwise hold every one of them in memory before anyone could refuse it."""
     from nkwatch.extract import claim_id
 
     if language not in (None, "en", "ko"):
@@ -245,6 +257,8 @@ def extract_claims(
             c["quote"] = text[s.begin:s.end]
             c["extractor_version"] = EXTRACTOR_VERSION
             claims.append(c)
+        if max_claims is not None and len(claims) > max_claims:
+            raise TooManyClaims(max_claims)
         ctx.age += 1
     return claims
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
+import time
 from pathlib import Path
+
+TMP_PREFIX = ".tmp-"  # what store_original(s) name a file before renaming it into place
+STALE_AFTER = 60.0  # seconds untouched after which a temporary file belongs to no live writer
 
 
 def sha256_hex(data: bytes) -> str:
@@ -31,7 +36,7 @@ def store_original(root: Path, data: bytes, digest: str | None = None) -> Path:
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -58,7 +63,7 @@ def store_originals(root: Path, items: list[tuple[bytes, str]]) -> None:
             if path.parent not in made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 made.add(path.parent)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.chmod(tmp, 0o444)
@@ -66,11 +71,49 @@ def store_originals(root: Path, items: list[tuple[bytes, str]]) -> None:
         if pending:
             os.sync()
         for tmp, path in pending:
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except FileNotFoundError:  # swept by another run as stale (a sync slower than STALE_AFTER)
+                store_original(root, next(d for d, h in items if original_path(root, h) == path))
         pending = []
     finally:
         for tmp, _ in pending:
             Path(tmp).unlink(missing_ok=True)
+
+
+def sweep_temporaries(root: Path, older_than: float = STALE_AFTER) -> int:
+    """Remove temporary files a killed run left in the store; returns how many.
+
+    Only our own pattern (originals/ab/cd/.tmp-*), only regular files, and only those untouched for
+    `older_than` seconds: a run writing at this moment writes, syncs and renames within seconds, so a
+    file that old is no live writer's. Errors (already gone, no permission) are skipped, never raised.
+    """
+    removed = 0
+    cutoff = time.time() - older_than
+    for top in _dirs(root):
+        for sub in _dirs(Path(top)):
+            try:
+                entries = list(os.scandir(sub))
+            except OSError:
+                continue
+            for e in entries:
+                try:
+                    st = e.stat(follow_symlinks=False)
+                    if e.name.startswith(TMP_PREFIX) and stat.S_ISREG(st.st_mode) and st.st_mtime < cutoff:
+                        os.unlink(e.path)
+                        removed += 1
+                except OSError:
+                    continue
+    return removed
+
+
+def _dirs(path: Path) -> list[str]:
+    """Subfolders named like the store's two-hex-digit levels (ab/, cd/), not following links."""
+    try:
+        return [e.path for e in os.scandir(path)
+                if len(e.name) == 2 and e.is_dir(follow_symlinks=False)]  # fmt: skip
+    except OSError:  # no store yet
+        return []
 
 
 def read_original(root: Path, digest: str) -> bytes:

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from nkwatch.extract import EXTRACTOR_VERSION, extract_claims
+from nkwatch.extract import EXTRACTOR_VERSION, TooManyClaims, extract_claims
 from nkwatch.ingest.metadata import (
     SIDECAR_SUFFIX,
     MetadataError,
@@ -25,8 +26,16 @@ from nkwatch.ingest.metadata import (
     read_sidecar,
     validate,
 )
-from nkwatch.ingest.originals import sha256_hex, store_originals
-from nkwatch.ingest.readers import MAX_BYTES, ReadError, read_document, too_big_message
+from nkwatch.ingest.originals import sha256_hex, store_originals, sweep_temporaries
+from nkwatch.ingest.readers import (
+    DEFAULT_BUDGET,
+    MAX_BYTES,
+    Budget,
+    BudgetError,
+    ReadError,
+    read_document,
+    too_big_message,
+)
 from nkwatch.store.db import Store
 from nkwatch.store.models import Source, utcnow
 from nkwatch.store.writes import insert_claims
@@ -77,9 +86,12 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
-def prepare(path: Path, data: bytes, digest: str, flags: SourceMeta, max_bytes: int) -> Prepared:
-    """Read, describe and code one file. Raises ReadError or MetadataError with a reason for a person."""
-    doc = read_document(path.name, data, max_bytes=max_bytes)
+def prepare(
+    path: Path, data: bytes, digest: str, flags: SourceMeta, max_bytes: int, budget: Budget = DEFAULT_BUDGET
+) -> Prepared:
+    """Read, describe and code one file. Raises ReadError (BudgetError when the file would produce more than
+    `budget` allows) or MetadataError with a reason for a person."""
+    doc = read_document(path.name, data, max_bytes=max_bytes, budget=budget)
     found = SourceMeta(title=doc.title, publisher=doc.publisher, url=doc.url,
                        published_at=doc.published_at, language=doc.language)  # fmt: skip
     meta = validate(read_sidecar(path).merged_over(flags).merged_over(found))
@@ -99,16 +111,22 @@ def prepare(path: Path, data: bytes, digest: str, flags: SourceMeta, max_bytes: 
         "pages": doc.pages,
         "extractor_version": EXTRACTOR_VERSION,
     }
-    claims = extract_claims(doc.text, published_at=meta.published_at, source_id=digest, language=source["language"])
+    try:
+        claims = extract_claims(doc.text, published_at=meta.published_at, source_id=digest,
+                                language=source["language"], max_claims=budget.claims)  # fmt: skip
+    except TooManyClaims as e:
+        raise BudgetError("claims", e.limit) from None
     return Prepared(path, digest, data, source, claims)
 
 
-def _prepare_job(args: tuple[Path, bytes, str, SourceMeta, int]) -> Prepared | FileResult:
-    path, data, digest, flags, max_bytes = args
+Job = tuple[Path, bytes, str, SourceMeta, int, Budget]
+
+
+def _prepare_job(args: Job) -> Prepared | FileResult:
     try:
-        return prepare(path, data, digest, flags, max_bytes)
+        return prepare(*args)
     except (ReadError, MetadataError) as e:
-        return FileResult(path, "failed", digest, reason=str(e))
+        return FileResult(args[0], "failed", args[2], reason=str(e))
 
 
 def _read(path: Path, max_bytes: int) -> bytes:
@@ -133,14 +151,17 @@ def ingest_paths(
     jobs: int = 1,
     batch_size: int = 128,
     max_bytes: int = MAX_BYTES,
+    budget: Budget = DEFAULT_BUDGET,
     on_result: Callable[[FileResult], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Ingest every file under `paths`. Files that cannot be read are reported and skipped; the rest go in.
 
     `jobs` > 1 reads and codes files in that many worker processes. Each batch of sources is committed with
-    all its claims in one transaction, so an interrupted run leaves only whole sources behind.
+    all its claims in one transaction, so an interrupted run leaves only whole sources behind. Another ingest
+    of the same files at the same time is harmless: a source it stored first is reported as unchanged here.
     """
+    sweep_temporaries(originals)  # what a killed run left behind
     flags = validate(flags or SourceMeta())
     files = list(iter_files(paths))
     if on_total:
@@ -159,13 +180,29 @@ def ingest_paths(
         if not batch:
             return
         store_originals(originals, [(p.data, p.digest) for p in batch])
-        with store.session() as s:
-            now = utcnow()
-            s.connection().execute(Source.__table__.insert(), [dict(p.source, captured_at=now) for p in batch])
-            insert_claims(s, [c for p in batch for c in p.claims])
-        for p in batch:
-            finish(FileResult(p.path, "added", p.digest, claims=len(p.claims)))
+        todo = list(batch)
         batch.clear()
+        for attempt in range(_ATTEMPTS):
+            try:
+                with store.session() as s:
+                    now = utcnow()
+                    s.connection().execute(Source.__table__.insert(), [dict(p.source, captured_at=now) for p in todo])
+                    insert_claims(s, [c for p in todo for c in p.claims])
+                break
+            except IntegrityError:
+                # Another ingest committed some of these sources since we looked: they are stored, whole,
+                # by that run. Leave them out and insert the rest (ids are content hashes, so same bytes).
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                stored = _stored(store, [p.digest for p in todo])
+                for p in todo:
+                    if p.digest in stored:
+                        finish(FileResult(p.path, "unchanged", p.digest))
+                todo = [p for p in todo if p.digest not in stored]
+                if not todo:
+                    return
+        for p in todo:
+            finish(FileResult(p.path, "added", p.digest, claims=len(p.claims)))
 
     def take(outcome: Prepared | FileResult) -> None:
         if isinstance(outcome, FileResult):
@@ -175,7 +212,7 @@ def ingest_paths(
         if len(batch) >= batch_size:
             flush()
 
-    def jobs_to_do() -> Iterator[tuple[Path, bytes, str, SourceMeta, int]]:
+    def jobs_to_do() -> Iterator[Job]:
         for path in files:
             try:
                 data = _read(path, max_bytes)
@@ -187,7 +224,7 @@ def ingest_paths(
                 finish(FileResult(path, "unchanged", digest))
                 continue
             seen.add(digest)
-            yield (path, data, digest, flags, max_bytes)
+            yield (path, data, digest, flags, max_bytes, budget)
 
     if jobs <= 1:
         for job in jobs_to_do():
@@ -206,6 +243,13 @@ def ingest_paths(
     return report
 
 
+_ATTEMPTS = 5  # a batch that collides with another run's commits is retried without the sources it stored
+
+
+def _stored(store: Store, ids: list[str]) -> set[str]:
+    with store.session() as s:
+        return set(s.scalars(select(Source.id).where(Source.id.in_(ids))))
+
 
 def ingest_files(
     store: Store,
@@ -214,6 +258,7 @@ def ingest_files(
     *,
     originals: Path,
     max_bytes: int = MAX_BYTES,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> IngestReport:
     """Ingest files given as (file name, bytes), e.g. uploaded in a browser: the same pipeline as for paths.
 
@@ -231,7 +276,7 @@ def ingest_files(
             folder.mkdir()
             (folder / safe).write_bytes(data)
             paths.append(folder / safe)
-        report = ingest_paths(store, paths, flags, originals=originals, max_bytes=max_bytes)
+        report = ingest_paths(store, paths, flags, originals=originals, max_bytes=max_bytes, budget=budget)
     order = {p: i for i, p in enumerate(paths)}
     report.results.sort(key=lambda r: order.get(r.path, len(order)))
     for r in report.results:

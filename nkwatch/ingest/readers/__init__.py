@@ -7,20 +7,29 @@ of files collected from anywhere, so a damaged or unexpected file must be report
 
 from __future__ import annotations
 
-import io
-import zipfile
 from bisect import bisect_right
 from collections.abc import Callable
 from pathlib import PurePath
 
 from nkwatch.ingest.readers._base import MAX_BYTES, Document, ReadError, check_size, too_big_message
-from nkwatch.ingest.readers._docx import read_docx
+from nkwatch.ingest.readers._budget import DEFAULT_BUDGET, Budget, BudgetError, check
+from nkwatch.ingest.readers._docx import open_zip, read_docx, too_many_parts
 from nkwatch.ingest.readers._html import read_html
 from nkwatch.ingest.readers._markdown import read_markdown
 from nkwatch.ingest.readers._pdf import read_pdf
 from nkwatch.ingest.readers._text import read_text
 
-__all__ = ["MAX_BYTES", "Document", "ReadError", "page_of", "read_document", "too_big_message"]
+__all__ = [
+    "DEFAULT_BUDGET",
+    "MAX_BYTES",
+    "Budget",
+    "BudgetError",
+    "Document",
+    "ReadError",
+    "page_of",
+    "read_document",
+    "too_big_message",
+]
 
 FORMATS = {
     ".txt": "text",
@@ -66,8 +75,9 @@ _MAGIC = (  # leading bytes of binary formats, named for the message
 # fmt: on
 
 
-def read_document(name: str, data: bytes, *, max_bytes: int = MAX_BYTES) -> Document:
-    """Read one file's text and metadata. Raises ReadError (and only ReadError) when it cannot."""
+def read_document(name: str, data: bytes, *, max_bytes: int = MAX_BYTES, budget: Budget = DEFAULT_BUDGET) -> Document:
+    """Read one file's text and metadata. Raises ReadError (and only ReadError) when it cannot; BudgetError
+    (a ReadError) when it would produce more than `budget` allows."""
     check_size(data, max_bytes)
     if not data:
         raise ReadError("empty file")
@@ -77,20 +87,26 @@ def read_document(name: str, data: bytes, *, max_bytes: int = MAX_BYTES) -> Docu
         raise ReadError(f"unsupported format: {ext}" + (f" ({hint})" if hint else ""))
     fmt = FORMATS.get(ext) or sniff(data)
     readers: dict[str, Callable[[], Document]] = {
-        "text": lambda: read_text(data),
-        "markdown": lambda: read_markdown(data),
-        "html": lambda: read_html(data),
-        "pdf": lambda: read_pdf(data),
-        "docx": lambda: read_docx(data, max_bytes),
+        "text": lambda: read_text(data, budget),
+        "markdown": lambda: read_markdown(data, budget),
+        "html": lambda: read_html(data, budget),
+        "pdf": lambda: read_pdf(data, budget),
+        "docx": lambda: read_docx(data, budget),
     }
     try:
-        return readers[fmt]()
+        doc = readers[fmt]()
     except ReadError:
         raise
     except RecursionError as e:  # deeply nested markup or objects
         raise ReadError(f"cannot read {fmt}: structure nested too deeply") from e
+    except MemoryError as e:  # a budget should stop it first; if not, this file alone fails, not the run
+        raise ReadError(f"cannot read {fmt}: out of memory") from e
     except Exception as e:  # last line of defence: a library bug on odd input is still a bad file
         raise ReadError(f"cannot read {fmt} ({type(e).__name__})") from e
+    # Every reader counts as it goes; this is the same rule on the final text, for all of them alike.
+    check(budget, "chars", len(doc.text))
+    check(budget, "paragraphs", doc.text.count("\n") + 1, what="paragraphs or lines")
+    return doc
 
 
 def _extension(name: str) -> str:
@@ -102,7 +118,7 @@ def sniff(data: bytes) -> str:
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        if _zip_has(data, "word/document.xml"):
+        if _zip_has_document(data):
             return "docx"
         raise ReadError("unsupported format: zip archive")
     for magic, what in _MAGIC:
@@ -114,11 +130,13 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-def _zip_has(data: bytes, member: str) -> bool:
+def _zip_has_document(data: bytes) -> bool:
+    if too_many_parts(data):
+        return True  # read_docx refuses it with that reason, before zipfile reads a huge directory
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return member in z.namelist()
-    except Exception:  # not a readable zip: let the text reader call it binary
+        with open_zip(data):
+            return True
+    except ReadError:  # damaged, or a zip without word/document.xml
         return False
 
 

@@ -24,6 +24,7 @@ from nkwatch.ingest.readers._base import (
     normalise_newlines,
     require_text,
 )
+from nkwatch.ingest.readers._budget import DEFAULT_BUDGET, Budget, check
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>")
@@ -39,9 +40,14 @@ _BLOCKS = {
 # fmt: on
 
 
-def read_html(data: bytes) -> Document:
+_TAGS_PER_PARAGRAPH = 10  # HTML is measured in tags before parsing: the parsed tree is where memory goes
+
+
+def read_html(data: bytes, budget: Budget = DEFAULT_BUDGET) -> Document:
     declared = _CHARSET.search(data[:4096])
     page = decode_text(data, declared.group(1).decode("ascii") if declared else None)
+    check(budget, "paragraphs", page.count("<") // _TAGS_PER_PARAGRAPH,
+          what=f"paragraphs (counted as one per {_TAGS_PER_PARAGRAPH} HTML tags)")  # fmt: skip
     # lxml rejects a str that carries an XML encoding declaration, and control characters anywhere.
     page = _CONTROL.sub("", _XML_DECL.sub("", page))
     tree = _parse(page)

@@ -23,6 +23,7 @@ from nkwatch.ingest.readers._base import (
     normalise_newlines,
     require_text,
 )
+from nkwatch.ingest.readers._budget import DEFAULT_BUDGET, Budget, check
 
 _FRONT = re.compile(r"\A(---|\+\+\+)[ \t]*\n(.*?)\n(?:---|\.\.\.|\+\+\+)[ \t]*(?:\n|\Z)", re.S)
 _FIELD = re.compile(r"^([A-Za-z_][\w-]*)\s*[:=]\s*(.*?)\s*$")
@@ -50,8 +51,11 @@ _HIDDEN_HTML = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.S | re.
 _MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
-def read_markdown(data: bytes) -> Document:
+def read_markdown(data: bytes, budget: Budget = DEFAULT_BUDGET) -> Document:
     source = normalise_newlines(decode_text(data))
+    # Checked before parsing: the parser makes several tokens per line, and that is where memory goes.
+    check(budget, "chars", len(source))
+    check(budget, "paragraphs", source.count("\n") + 1, what="lines")
     meta, body = _front_matter(source)
     try:
         tokens = _MD.parse(body)

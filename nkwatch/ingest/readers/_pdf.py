@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
 from nkwatch.ingest.readers._base import Document, ReadError, clean_value, iso_date, require_text
+from nkwatch.ingest.readers._budget import DEFAULT_BUDGET, Budget, check
 
 DAMAGED = "not a valid PDF (file is damaged or truncated)"
 ENCRYPTED = "PDF is encrypted"
@@ -48,7 +49,7 @@ def _quiet_pypdf() -> Iterator[None]:
         log.setLevel(level)
 
 
-def read_pdf(data: bytes) -> Document:
+def read_pdf(data: bytes, budget: Budget = DEFAULT_BUDGET) -> Document:
     if b"%PDF-" not in data[:1024]:  # the header may follow a little junk, as readers allow
         raise ReadError(DAMAGED)
     # pypdf silently repairs a file cut short; a truncated source would be stored as if complete.
@@ -56,7 +57,7 @@ def read_pdf(data: bytes) -> Document:
         raise ReadError(DAMAGED)
     with _quiet_pypdf():
         try:
-            pages, info = _extract(data)
+            pages, info = _extract(data, budget)
         except ReadError:
             raise
         except DependencyError as e:  # AES needs the optional `cryptography` package
@@ -72,17 +73,22 @@ def read_pdf(data: bytes) -> Document:
     return require_text(doc)
 
 
-def _extract(data: bytes) -> tuple[list[list[str]], dict[str, str | None]]:
-    """Each page's non-empty lines, and the metadata (title, publisher, published_at)."""
+def _extract(data: bytes, budget: Budget) -> tuple[list[list[str]], dict[str, str | None]]:
+    """Each page's non-empty lines, and the metadata (title, publisher, published_at); the page count and
+    the characters so far are checked against the budget before each page is read."""
     reader = PdfReader(io.BytesIO(data))
     # Many PDFs are "encrypted" only to restrict printing, with an empty password to open them;
     # PdfReader has already tried that one, decrypt("") reports whether it worked.
     if reader.is_encrypted and not reader.decrypt(""):
         raise ReadError(ENCRYPTED)
+    check(budget, "pages", len(reader.pages))
     pages = []
+    chars = 0
     for page in reader.pages:
         raw = (page.extract_text() or "").translate(_LIGATURES).translate(_INVISIBLE)
         pages.append([ln for ln in (" ".join(_CONTROL.sub(" ", x).split()) for x in raw.splitlines()) if ln])
+        chars += sum(len(ln) + 1 for ln in pages[-1])
+        check(budget, "chars", chars)
     return pages, _metadata(reader)
 
 
