@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_CHARS = 5_000_000  # characters of extracted text
-MAX_PARAGRAPHS = 200_000  # paragraphs (or lines, for text and Markdown)
+MAX_PARAGRAPHS = 50_000  # paragraphs (or lines, for text and Markdown); a long UN report has ~20,000
 MAX_PAGES = 3_000  # PDF pages
 MAX_CLAIMS = 20_000  # claims extracted from one file
 MAX_UNPACKED = 256 * 1024 * 1024  # bytes of XML actually decompressed from a DOCX
