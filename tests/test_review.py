@@ -107,6 +107,25 @@ def test_publish_locks_the_incident(linked):
         ops.split(s, iid, [], actor="carol")
 
 
+def test_a_decision_made_twice_is_recorded_once(linked):
+    store, ca, cb = linked
+    iid = _incident(store, ca)
+    for _ in range(2):
+        with store.session() as s:
+            ops.confirm(s, ca, actor="alice", note="checked")
+        with store.session() as s:
+            ops.reject(s, cb, actor="alice")
+        with store.session() as s:
+            ops.publish(s, iid, actor="carol")
+    with store.session() as s:
+        assert [e.action for e in entries(s)] == ["incident.publish", "claim.reject", "claim.confirm"]
+        assert [h.status for h in s.get(Claim, ca).history] == ["reviewed"]
+        assert [h.status for h in s.get(Claim, cb).history] == ["rejected"]
+        assert ops.already(s, "confirm", ca) and ops.already(s, "reject", cb) and ops.already(s, "publish", iid)
+        assert not ops.already(s, "reject", ca) and not ops.already(s, "confirm", cb)
+        assert verify(s).ok
+
+
 def test_a_merge_across_two_acts_survives_a_full_relink(store):
     a = add_source(store, "a", "A court sentenced three men to death in Hyesan in March 2023.")
     b = add_source(store, "b", "Three men were publicly executed in Hyesan in March 2023.")

@@ -34,3 +34,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+
+
+def found(getter, session, ident: str):  # noqa: ANN001, ANN201 - the row getter(session, ident) returns
+    """A claim, source or incident looked up by its id or a prefix of it (nkwatch.store.ids), or a clear error
+    (no such id, or a prefix several ids share, with some of them listed) and exit status 1."""
+    try:
+        return getter(session, ident)
+    except LookupError as e:
+        fail(str(e), 1)

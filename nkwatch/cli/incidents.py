@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from nkwatch.cli.common import DbOption, err, fail, out, store_or_fail
+from nkwatch.cli.common import DbOption, err, fail, found, out, store_or_fail
 from nkwatch.cli.main import AudienceOption, app, checked_audience, export_app
 
 
@@ -74,17 +74,15 @@ def incidents_cmd(
 
 @app.command("incident")
 def incident_cmd(
-    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id (or its first characters).")],
+    incident_id: Annotated[str, typer.Argument(metavar="ID", help="Incident id, or its first characters (inc- "
+                                               "may be left off).")],
     db: DbOption = None,
 ) -> None:
     """Show one incident: merged facts and where each came from, its claims with quotes, sources, confidence."""
     from nkwatch.link.query import get_incident, incident_detail, sequel_links
 
     with store_or_fail(db).session() as s:
-        try:
-            inc = get_incident(s, incident_id)
-        except LookupError as e:
-            fail(str(e), 1)
+        inc = found(get_incident, s, incident_id)
         d = incident_detail(s, inc)
         sequel_of, sequels = sequel_links(s, inc)
     out.rule(f"incident {inc.id}")

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nkwatch import config, vocab
-from nkwatch.cli.common import DbOption, err, fail, out, store_or_fail
+from nkwatch.cli.common import DbOption, err, fail, found, out, store_or_fail
 from nkwatch.ingest.budget import MAX_CHARS, MAX_CLAIMS, MAX_PAGES, MAX_PARAGRAPHS, MAX_UNPACKED
 
 app = typer.Typer(
@@ -133,10 +133,13 @@ def claims(
     db: DbOption = None,
 ) -> None:
     """List claims, filtered; `nkwatch show ID` gives one in full."""
-    from nkwatch.store.queries import ClaimFilter, count_claims, iter_claims
+    from nkwatch.store.queries import ClaimFilter, count_claims, get_source, iter_claims
 
-    flt = ClaimFilter(act=act, kind=kind, year=year, place=place, source=source, indicator=indicator, status=status)
     with store_or_fail(db).session() as s:
+        if source:
+            source = found(get_source, s, source).id
+        flt = ClaimFilter(act=act, kind=kind, year=year, place=place, source=source, indicator=indicator,
+                          status=status)  # fmt: skip
         t = Table(box=None, header_style="bold")
         t.add_column("id", no_wrap=True, min_width=10)  # ids are for copying: never cut
         for name, width in (("kind", 9), ("act / indicator", 22), ("when", 7), ("where", 8), ("h", 1)):
@@ -161,13 +164,10 @@ def show(
     import json
 
     from nkwatch.export import claim_json
-    from nkwatch.store.queries import NotFound, get_claim
+    from nkwatch.store.queries import get_claim
 
     with store_or_fail(db).session() as s:
-        try:
-            c = get_claim(s, claim_id)
-        except NotFound as e:
-            fail(str(e), 1)
+        c = found(get_claim, s, claim_id)
         src = c.source
         before = src.text[max(0, c.span_start - context):c.span_start]
         after = src.text[c.span_end:c.span_end + context]
@@ -195,7 +195,8 @@ def show(
 @app.command()
 def extract(
     all_sources: Annotated[bool, typer.Option("--all", help="Re-run extraction over every stored source.")] = False,
-    source: Annotated[list[str] | None, typer.Option(help="Re-run over this source (repeatable).")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Re-run over this source: its id or first characters "
+                                                      "(repeatable).")] = None,
     db: DbOption = None,
 ) -> None:
     """Re-run the coder over stored sources, e.g. after editing the dictionaries.
@@ -204,7 +205,7 @@ def extract(
     produced are removed, and claims a person reviewed or rejected are never touched.
     """
     from nkwatch.extract.rerun import reextract
-    from nkwatch.store.queries import NotFound, get_source
+    from nkwatch.store.queries import get_source
 
     if not all_sources and not source:
         fail("say which sources: --all, or --source ID (repeatable)")
@@ -212,10 +213,7 @@ def extract(
     ids = None
     if source:
         with store.session() as s:
-            try:
-                ids = [get_source(s, i).id for i in source]
-            except NotFound as e:
-                fail(str(e), 1)
+            ids = [found(get_source, s, i).id for i in source]
     c = reextract(store, ids)
     out.print(f"{c.added} added, {c.updated} updated, {c.removed} removed, {c.kept} reviewed claims kept")
 
@@ -243,7 +241,7 @@ def export_claims(
     act: Annotated[str | None, typer.Option(help="Only this act.")] = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
     year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
-    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (its id or first characters).")] = None,
     status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
     audience: AudienceOption = "public",
     db: DbOption = None,
@@ -252,13 +250,15 @@ def export_claims(
 
     Claims from testimonies go out only as the witness's current consent and the disclosure check allow."""
     from nkwatch.export import FORMATS, write_claims, write_file_atomically
-    from nkwatch.store.queries import ClaimFilter, iter_claims
+    from nkwatch.store.queries import ClaimFilter, get_source, iter_claims
 
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     who = checked_audience(audience)
-    flt = ClaimFilter(act=act, kind=kind, year=year, source=source, status=status)
     with store_or_fail(db).session() as s:
+        if source:
+            source = found(get_source, s, source).id
+        flt = ClaimFilter(act=act, kind=kind, year=year, source=source, status=status)
 
         def write(f: IO[str]) -> int:  # the writer gates testimony for `who` (nkwatch.vault.guard)
             return write_claims(iter_claims(s, flt), fmt, f, audience=who)

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nkwatch.cli.common import DbOption, fail, out, store_or_fail
+from nkwatch.cli.common import DbOption, fail, found, out, store_or_fail
 from nkwatch.cli.main import app
 
 review_app = typer.Typer(help="Confirm, correct or reject claims; merge, split, publish or chain incidents.",
@@ -22,6 +22,8 @@ app.add_typer(audit_app, name="audit")
 
 ActorOption = Annotated[str | None, typer.Option("--as", help="Who decides (default: NKWATCH_USER or your login).")]
 NoteOption = Annotated[str | None, typer.Option("--note", help="Why, in a few words.")]
+ClaimArg = Annotated[str, typer.Argument(help="Claim id (or its first characters).")]
+IncidentArg = Annotated[str, typer.Argument(help="Incident id (or its first characters).")]
 
 
 def _actor(actor: str | None) -> str:
@@ -52,18 +54,22 @@ def _incident_id(db: str | None, ident: str) -> str:
 
 
 @review_app.command("confirm")
-def confirm_cmd(claim: Annotated[str, typer.Argument(help="Claim id.")], actor: ActorOption = None,
+def confirm_cmd(claim: ClaimArg, actor: ActorOption = None,
                 note: NoteOption = None, db: DbOption = None) -> None:  # fmt: skip
     """Vouch for a claim as extracted."""
-    from nkwatch.review.ops import confirm
+    from nkwatch.review.ops import already, confirm
 
-    c = _run(db, confirm, _claim_id(db, claim), actor=_actor(actor), note=note)
+    cid = _claim_id(db, claim)
+    if _run(db, already, "confirm", cid):
+        out.print(f"claim {cid} is already confirmed (reviewed): nothing recorded")
+        return
+    c = _run(db, confirm, cid, actor=_actor(actor), note=note)
     out.print(f"claim {c.id} reviewed")
 
 
 @review_app.command("correct")
 def correct_cmd(
-    claim: Annotated[str, typer.Argument(help="Claim id.")],
+    claim: ClaimArg,
     fields: Annotated[list[str], typer.Argument(help='FIELD=VALUE pairs; VALUE is JSON where it is not a plain word, '
                                                      'e.g. act=execution hedged=true \'when={"start": "2024-04"}\'')],
     actor: ActorOption = None, note: NoteOption = None, db: DbOption = None,
@@ -85,12 +91,16 @@ def correct_cmd(
 
 
 @review_app.command("reject")
-def reject_cmd(claim: Annotated[str, typer.Argument(help="Claim id.")], actor: ActorOption = None,
+def reject_cmd(claim: ClaimArg, actor: ActorOption = None,
                note: NoteOption = None, db: DbOption = None) -> None:  # fmt: skip
     """Reject a claim (not asserted, misread); it stays on record but leaves its incident."""
-    from nkwatch.review.ops import reject
+    from nkwatch.review.ops import already, reject
 
-    c = _run(db, reject, _claim_id(db, claim), actor=_actor(actor), note=note)
+    cid = _claim_id(db, claim)
+    if _run(db, already, "reject", cid):
+        out.print(f"claim {cid} is already rejected: nothing recorded")
+        return
+    c = _run(db, reject, cid, actor=_actor(actor), note=note)
     out.print(f"claim {c.id} rejected")
 
 
@@ -106,7 +116,7 @@ def merge_cmd(keep: Annotated[str, typer.Argument(help="Incident to keep.")],
 
 
 @review_app.command("split")
-def split_cmd(incident: Annotated[str, typer.Argument(help="Incident id.")],
+def split_cmd(incident: IncidentArg,
               claims: Annotated[list[str], typer.Argument(help="Claims to move to a new incident.")],
               actor: ActorOption = None, db: DbOption = None) -> None:  # fmt: skip
     """Split claims off an incident into a new one; the machine will not join them again."""
@@ -118,12 +128,16 @@ def split_cmd(incident: Annotated[str, typer.Argument(help="Incident id.")],
 
 
 @review_app.command("publish")
-def publish_cmd(incident: Annotated[str, typer.Argument(help="Incident id.")], actor: ActorOption = None,
+def publish_cmd(incident: IncidentArg, actor: ActorOption = None,
                 db: DbOption = None) -> None:  # fmt: skip
     """Mark an incident publishable (and lock its claims in it)."""
-    from nkwatch.review.ops import publish
+    from nkwatch.review.ops import already, publish
 
-    inc = _run(db, publish, _incident_id(db, incident), actor=_actor(actor))
+    iid = _incident_id(db, incident)
+    if _run(db, already, "publish", iid):
+        out.print(f"incident {iid} is already publishable: nothing recorded")
+        return
+    inc = _run(db, publish, iid, actor=_actor(actor))
     out.print(f"incident {inc.id} is publishable")
 
 
@@ -145,13 +159,19 @@ def sequel_cmd(incident: Annotated[str, typer.Argument(help="The later incident.
 
 
 @audit_app.command("log")
-def audit_log(target: Annotated[str | None, typer.Option(help="Only entries about this claim or incident id.")] = None,
+def audit_log(target: Annotated[str | None, typer.Option(help="Only entries about this claim or incident "
+                                                                         "(its id or first characters).")] = None,
               limit: Annotated[int, typer.Option(help="At most this many entries.")] = 50,
               db: DbOption = None) -> None:  # fmt: skip
     """The newest audit entries: who did what, when, to which claim or incident."""
     from nkwatch.review.audit import entries
+    from nkwatch.store.ids import full_id
+    from nkwatch.store.models import AuditEntry
 
     with store_or_fail(db).session() as s:
+        if target:  # a prefix of any id the log names, even of an incident merged away since
+            target = found(lambda s, i: full_id(s, AuditEntry.target_id, i, noun="audit target",
+                                                plural="audit targets", tag="inc-"), s, target)  # fmt: skip
         rows = entries(s, target_id=target, limit=limit)
         t = Table("seq", "at", "actor", "action", "target", "hash", box=None, header_style="bold")
         for e in rows:

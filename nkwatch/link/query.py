@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, load_only
 
 from nkwatch.extract.gazetteer import gazetteer
 from nkwatch.link.copies import independence_groups
+from nkwatch.store.ids import resolve
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source
 from nkwatch.store.search import claim_match
 
@@ -102,16 +103,8 @@ def list_incidents(s: Session, flt: IncidentFilter, *, limit: int | None = 50, o
 
 
 def get_incident(s: Session, ident: str) -> Incident:
-    ident = ident.strip()
-    exact = s.get(Incident, ident)  # the usual case, by primary key; a prefix (LIKE) reads the whole table
-    if exact is not None:
-        return exact
-    rows = s.scalars(select(Incident).where(Incident.id.startswith(ident)).limit(2)).all()
-    if not rows:
-        raise LookupError(f"no incident with id {ident!r}")
-    if len(rows) > 1:
-        raise LookupError(f"id {ident!r} matches several incidents: give more characters")
-    return rows[0]
+    """An incident by its id or an unambiguous prefix of it, with or without `inc-` (nkwatch.store.ids)."""
+    return resolve(s, Incident, ident)
 
 
 def _claims(s: Session, iid: str) -> list[Claim]:

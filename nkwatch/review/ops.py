@@ -1,10 +1,12 @@
 """Review operations: people confirm, correct or reject claims; merge, split or publish incidents, or say which
 earlier incident one is a sequel of.
 
-Every operation writes one entry to the hash-chained audit log (who, when, what, before, after) in the
-same transaction as the change itself. A correction supersedes the machine's values and keeps them
+Every operation that changes something writes one entry to the hash-chained audit log (who, when, what, before,
+after) in the same transaction as the change itself. A correction supersedes the machine's values and keeps them
 (ClaimRevision.before); merges, splits and publishing lock the claims involved so that machine re-linking
-never undoes them.
+never undoes them. Confirming a claim already reviewed, rejecting one already rejected and publishing an
+incident already publishable change nothing and write nothing (a second click, a retried request); `already`
+tells a caller beforehand that this will be so.
 """
 
 from __future__ import annotations
@@ -55,9 +57,22 @@ def _set_status(s: Session, c: Claim, status: str, actor: str, note: str | None)
     s.add(ClaimStatusChange(claim_id=c.id, status=status, actor=actor, note=note))
 
 
+# operation -> the state it leaves behind; doing it again in that state is a no-op
+DONE = {"confirm": "reviewed", "reject": "rejected", "publish": "publishable"}
+
+
+def already(s: Session, op: str, ident: str) -> bool:
+    """Whether `op` (confirm, reject or publish) on this claim or incident would change nothing: it is in the
+    state the operation leaves (confirmed, rejected, publishable), so no second audit entry would be written."""
+    row = _incident(s, ident) if op == "publish" else _claim(s, ident)
+    return row.status == DONE[op]
+
+
 def confirm(s: Session, claim_id: str, *, actor: str, note: str | None = None) -> Claim:
-    """A person vouches for the claim as extracted."""
+    """A person vouches for the claim as extracted; a claim already reviewed stays as it is (nothing recorded)."""
     c = _claim(s, claim_id)
+    if c.status == DONE["confirm"]:
+        return c
     before = _fields(c)
     _set_status(s, c, "reviewed", actor, note)
     refresh_incidents(s, {c.incident_id})
@@ -96,8 +111,11 @@ def correct(s: Session, claim_id: str, changes: dict[str, Any], *, actor: str, n
 
 
 def reject(s: Session, claim_id: str, *, actor: str, note: str | None = None) -> Claim:
-    """The claim is wrong (not asserted, misread); it leaves its incident but stays on record."""
+    """The claim is wrong (not asserted, misread); it leaves its incident but stays on record. Rejecting it again
+    changes and records nothing."""
     c = _claim(s, claim_id)
+    if c.status == DONE["reject"]:
+        return c
     before = _fields(c)
     old_incident = c.incident_id
     _set_status(s, c, "rejected", actor, note)
@@ -179,10 +197,13 @@ def publish(s: Session, iid: str, *, actor: str) -> Incident:
     """Mark an incident publishable; its claims are locked so the published grouping cannot drift.
 
     An incident told by testimony is refused unless at least k witnesses in the vault share the place, date
-    and act it would show (nkwatch.vault.disclosure): public pages show them as they are."""
+    and act it would show (nkwatch.vault.disclosure): public pages show them as they are. Publishing it again
+    changes and records nothing."""
     from nkwatch.vault.disclosure import publish_refusal
 
     inc = _incident(s, iid)
+    if inc.status == DONE["publish"]:
+        return inc  # already publishable: nothing to check, change or record
     why = publish_refusal(s, inc)
     if why:
         raise ReviewError(why)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from nkwatch.store.ids import Ambiguous as Ambiguous  # re-exported: callers catch them from here
+from nkwatch.store.ids import NotFound as NotFound
+from nkwatch.store.ids import resolve
 from nkwatch.store.models import Claim, Source
 from nkwatch.store.search import claim_match
 
@@ -77,30 +80,11 @@ def list_sources(session: Session, *, kind: str | None = None, limit: int | None
     return [(s, c) for s, c in session.execute(q)]
 
 
-class NotFound(LookupError):
-    pass
-
-
-def _by_prefix(session: Session, model, ident: str):  # noqa: ANN001, ANN202
-    ident = ident.strip().lower()
-    if len(ident) < 4:
-        raise NotFound(f"id {ident!r} is too short: give at least 4 characters")
-    exact = session.get(model, ident)  # a whole id (links, API) by primary key; only a prefix needs LIKE
-    if exact is not None:
-        return exact
-    rows = session.scalars(select(model).where(model.id.startswith(ident)).limit(2)).all()
-    if not rows:
-        raise NotFound(f"no {model.__tablename__[:-1]} with id {ident!r}")
-    if len(rows) > 1:
-        raise NotFound(f"id {ident!r} matches several {model.__tablename__}: give more characters")
-    return rows[0]
-
-
 def get_claim(session: Session, ident: str) -> Claim:
-    """A claim by its id or an unambiguous prefix of it."""
-    return _by_prefix(session, Claim, ident)
+    """A claim by its id or an unambiguous prefix of it (nkwatch.store.ids)."""
+    return resolve(session, Claim, ident)
 
 
 def get_source(session: Session, ident: str) -> Source:
     """A source by its SHA-256 or an unambiguous prefix of it."""
-    return _by_prefix(session, Source, ident)
+    return resolve(session, Source, ident)
