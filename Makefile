@@ -1,9 +1,10 @@
 # nkwatch: two commands on a fresh machine.
-#   make demo   install (from the lock file) and run the demo on the bundled sample corpus
+#   make demo   install (from the lock file) and run the demo on the bundled sample corpus (PORT=8000)
 #   make test   install and run the whole test suite (what .ci/run runs)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+PORT   ?= 8000
 
 .PHONY: demo test lint bench lock clean
 
@@ -15,7 +16,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/nkwatch demo
+	$(BIN)/nkwatch demo --port $(PORT)
 
 test: $(BIN)/.installed
 	scripts/ensure-postgres

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import IO, Annotated
 
@@ -63,8 +62,10 @@ def ingest(
     """Ingest reports: keep each original, extract its text and claims, store them.
 
     Metadata comes from a sidecar FILE.meta.json beside a file (most specific), then from these flags,
-    then from the file itself. Files that cannot be read are listed with the reason and skipped; the exit
-    status is 1 when any file failed, 0 otherwise. Ingesting the same file again changes nothing.
+    then from the file itself. In a folder, sidecars and hidden files are not sources, nor are the names
+    (glob patterns, one a line) its .nkwatchignore lists, such as a SOURCES.md describing the folder.
+    Files that cannot be read are listed with the reason and skipped; the exit status is 1 when any file
+    failed, 0 otherwise. Ingesting the same file again changes nothing.
     The --max-* limits are per file and stop a reader before a file can exhaust memory; the defaults hold
     a 370-page UN report with room to spare.
     """
@@ -296,56 +297,6 @@ def _marked(snippet: str) -> Text:
     for i, part in enumerate(re.split(r"\[([^\]]*)\]", snippet)):
         text.append(part, style="bold yellow" if i % 2 else None)
     return text
-
-
-@app.command()
-def demo(
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web application afterwards.")] = True,
-    port: Annotated[int, typer.Option(help="Port of the web application.")] = 8000,
-    db: DbOption = None,
-) -> None:
-    """Ingest the bundled sample corpus (seed articles and UN texts), link it, and open it in the web app.
-
-    The web app listens on 127.0.0.1 only. To sign in, the demo makes an admin account `demo` with a new
-    random password, printed here (each run makes a new one); `nkwatch user disable demo` retires it.
-    """
-    from nkwatch.ingest.pipeline import ingest_paths
-    from nkwatch.link.copies import detect_copies
-    from nkwatch.link.run import link
-    from nkwatch.store.queries import ClaimFilter, count_claims
-
-    store = store_or_fail(db)
-    with resources.as_file(resources.files("nkwatch").joinpath("data/sample")) as sample:
-        report = ingest_paths(store, [sample], originals=config.originals_dir())
-    out.print(f"[bold]nkwatch demo[/]: {report.count('added')} sample sources added, "
-              f"{report.count('unchanged')} already stored, {len(report.failed)} failed")  # fmt: skip
-    out.print(f"store: {escape(store.engine.url.render_as_string(hide_password=True))}\n")
-    sources(db=db, kind=None, limit=50)
-    with store.session() as s:
-        for k in vocab.terms("claim_kinds"):
-            out.print(f"  {k:10} {count_claims(s, ClaimFilter(kind=k))}")
-    claims(db=db, act=None, kind=None, year=None, place=None, source=None, indicator=None, status=None, limit=25)
-    added = [r.source_id for r in report.results if r.status == "added" and r.source_id]
-    if added:
-        detect_copies(store, added)
-    linked = link(store)
-    out.print(f"linked: {linked.assigned} claims placed into incidents")
-    if not serve:
-        out.print("\nnext: [bold]nkwatch serve[/], [bold]nkwatch claims --act execution[/], [bold]nkwatch show ID[/], "
-                  "[bold]nkwatch search 'forced repatriation'[/], [bold]nkwatch export claims -o claims.jsonl[/]")
-        return
-    from nkwatch.cli.web import run_server
-    from nkwatch.web import accounts
-
-    password = accounts.generate_password()
-    with store.session() as s:
-        try:
-            accounts.set_password(s, accounts.get_user(s, "demo"), password)
-            accounts.set_disabled(s, accounts.get_user(s, "demo"), False)
-        except accounts.AccountError:
-            accounts.add_user(s, "demo", password, "admin")
-    out.print(f"\nsign in as [bold]demo[/] with password [bold]{password}[/] (new each time the demo starts)")
-    run_server(db, "127.0.0.1", port, public=False)
 
 
 def main() -> None:  # pragma: no cover - console entry

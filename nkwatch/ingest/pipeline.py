@@ -7,6 +7,7 @@ and commits sources with all their claims in one transaction per batch.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -73,14 +74,33 @@ class Prepared:
     claims: list[dict[str, Any]]
 
 
+IGNORE_FILE = ".nkwatchignore"
+
+
+def _ignored(folder: Path) -> list[str]:
+    """The name patterns a folder's .nkwatchignore lists (one a line, `#` starts a comment), e.g. the sample
+    corpus's own SOURCES.md: a file about the sources, not a source."""
+    try:
+        lines = (folder / IGNORE_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files under `paths`, recursively and in a stable order; sidecars and hidden files are not sources."""
+    """Files under `paths`, recursively and in a stable order. Not sources: FILE.meta.json sidecars (metadata of
+    FILE), hidden files, and in a folder read whole, the names its .nkwatchignore (or one of a folder above it,
+    up to the folder given) lists as glob patterns. A file named on its own is always read."""
     for p in paths:
         if p.is_dir():
+            patterns: dict[str, list[str]] = {}
             for root, dirs, files in os.walk(p):
+                here = patterns[root] = patterns.get(os.path.dirname(root), []) + _ignored(Path(root))
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith(".") and not name.endswith(SIDECAR_SUFFIX):
+                    if name.startswith(".") or name.endswith(SIDECAR_SUFFIX):
+                        continue
+                    if not any(fnmatch.fnmatchcase(name, pattern) for pattern in here):
                         yield Path(root) / name
         else:
             yield p

@@ -35,15 +35,16 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def serve(db: str | None, host: str, port: int, *, public: bool = False, secure_cookies: bool = False,
-          workers: int = 1, max_upload_mb: float = 50.0) -> None:  # fmt: skip
-    """Serve until interrupted. `workers` > 1 runs that many processes (each with its own store connections)."""
+          workers: int = 1, max_upload_mb: float = 50.0, sock: socket.socket | None = None) -> None:  # fmt: skip
+    """Serve until interrupted. `workers` > 1 runs that many processes (each with its own store connections).
+    `sock`: a socket from `listening_socket(host, port)` taken beforehand (the caller reports a busy port)."""
     import uvicorn
 
     os.environ.update(NKWATCH_WEB_PUBLIC="1" if public else "0", NKWATCH_WEB_SECURE="1" if secure_cookies else "0",
                       NKWATCH_WEB_MAX_UPLOAD_MB=str(max_upload_mb))
     if db:
         os.environ["NKWATCH_DB"] = db
-    sock = listening_socket(host, port)
+    sock = sock or listening_socket(host, port)
     uvicorn.run("nkwatch.web.server:app_from_env", factory=True, fd=sock.fileno(), workers=workers,
                 log_level="warning", server_header=False, access_log=False,
                 timeout_graceful_shutdown=GRACE_SECONDS)  # fmt: skip
