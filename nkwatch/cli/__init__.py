@@ -1,5 +1,6 @@
 """The nkwatch command line: thin layers over the library, one module per part of the flow."""
 
+import nkwatch.cli.estimate  # noqa: F401 - registers `nkwatch estimate`
 from nkwatch.cli import demo, incidents, review, users, vault, web  # noqa: F401 - registers the other commands
 from nkwatch.cli.main import app
 
