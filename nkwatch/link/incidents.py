@@ -70,7 +70,7 @@ def _pick(claims: list[dict[str, Any]], sources: dict[str, SourceInfo], field: s
 
 def rebuild(c: dict[str, Any]) -> dict[str, Any]:
     """Fill in a claim's `where` and `perpetrator` from their indexed ids, when it was read without them (see
-    run.CLAIM_COLUMNS); returns the claim."""
+    rows.CLAIM_COLUMNS); returns the claim."""
     if "where" not in c:
         p = gazetteer().get(c.get("place_id") or "")
         c["where"] = {"place_id": p.id, "name": p.name, "precision": p.precision,

@@ -24,6 +24,7 @@ from nkwatch.link.cluster import cluster
 from nkwatch.link.compare import CONFLICT_NAMES, candidates
 from nkwatch.link.incidents import SourceInfo, confidence, incident_row, rebuild
 from nkwatch.link.records import build
+from nkwatch.link.rows import claim_rows
 from nkwatch.link.sequels import FEW_VICTIMS
 from nkwatch.store.db import Store
 from nkwatch.store.models import Claim, Incident, LinkConstraint
@@ -47,7 +48,7 @@ class Plan:
 
 def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
          sources: dict[str, SourceInfo]) -> Plan:  # fmt: skip
-    """Cluster `claims` (dicts of run.CLAIM_COLUMNS) and make each cluster's incident row. Reads only the
+    """Cluster `claims` (dicts of rows.CLAIM_COLUMNS) and make each cluster's incident row. Reads only the
     link constraints people set and the review status of the incidents the claims had."""
     if not claims:
         return Plan([], [], [], [], [], [])
@@ -157,9 +158,7 @@ def _columns(sources: dict[str, SourceInfo]) -> tuple[list[str], list[str], list
 
 def plan_partition(s: Session, p: Partition, sources: dict[str, SourceInfo]) -> tuple[Plan, int]:
     """Read one partition's claims and plan them as a full run does; also says how many claims it read."""
-    from nkwatch.link.run import _rows
-
-    claims = _rows(s, partition_clause(p))
+    claims = claim_rows(s, partition_clause(p))
     return plan(s, claims, {c["id"] for c in claims}, full=True, sources=sources), len(claims)
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, text, union
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from nkwatch.extract.gazetteer import gazetteer
@@ -20,19 +20,12 @@ from nkwatch.link.copies import independence_groups
 from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
 from nkwatch.link.plan import Partition, Plan, plan, plan_partition, planned, workers_for
 from nkwatch.link.records import ACT_FAMILIES, act_family, link_kind
+from nkwatch.link.rows import claim_rows, claim_rows_any
 from nkwatch.link.sequels import FEW_VICTIMS, Collector, update_full, update_incremental
 from nkwatch.store.db import Store
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source, utcnow
 
 PRACTICE_SAMPLE = 20  # stored claims of a practice an incremental run compares new pattern claims with
-# `where` and `perpetrator` are read from their indexed copies (place_id, perpetrator_id) and rebuilt from the
-# gazetteer and the vocabulary: decoding a million JSON values is a good part of a full run.
-CLAIM_COLUMNS = (Claim.id, Claim.source_id, Claim.kind, Claim.act, Claim.indicator, Claim.grounds, Claim.when,
-                 Claim.place_id, Claim.perpetrator_id, Claim.victims, Claim.punishment, Claim.law, Claim.hedged,
-                 Claim.value, Claim.value_min, Claim.value_max, Claim.period, Claim.quote, Claim.status,
-                 Claim.incident_id, Claim.link_locked, Claim.rule)  # fmt: skip
-
-
 @dataclass
 class LinkReport:
     claims: int = 0  # claims considered
@@ -121,48 +114,12 @@ def _delete_incidents(s: Session, ids: set[str]) -> None:
                                                   DuplicateProposal.incident_b.in_(chunk)))  # fmt: skip
 
 
-SOURCE_COLUMNS = (Source.reliability, Source.derived_from, Source.derivation)  # what SourceInfo needs
-
-
-def _select(where=None, with_sources: bool = False, quotes: bool = True):  # noqa: ANN001, ANN202
-    """Claims to link, with their source's date (and, `with_sources`, what `_source_info` needs: an incremental
-    run reads it here rather than in a second query by source id; without `quotes`, quotes are empty)."""
-    cols = CLAIM_COLUMNS if quotes else tuple(literal("").label("quote") if c is Claim.quote else c
-                                              for c in CLAIM_COLUMNS)  # fmt: skip
-    q = (select(*cols, Source.published_at, *(SOURCE_COLUMNS if with_sources else ()))
-         .join(Source, Source.id == Claim.source_id).where(Claim.status != "rejected"))  # fmt: skip
-    return q if where is None else q.where(where)
-
-
-def _rows(s: Session, where, limit: int | None = None, with_sources: bool = False,  # noqa: ANN001
-          quotes: bool = True) -> list[dict[str, Any]]:  # fmt: skip
-    q = _select(where, with_sources, quotes)
-    # A sample (limit) is taken in index order: sorting a whole act's claims by id to keep 20 is the slow part.
-    q = q.limit(limit) if limit else q.order_by(Claim.id)
-    result = s.execute(q)
-    keys = list(result.keys())
-    return [dict(zip(keys, r, strict=True)) for r in result]  # a third faster than dict(r._mapping)
-
-
-def _rows_any(s: Session, conds: list, with_sources: bool = False) -> list[dict[str, Any]]:  # noqa: ANN001
-    """Rows matching any of `conds`, by id. Their ids first: a UNION of one indexed query each (SQLite does not
-    use the ix_claims_link_block index for a long OR of terms), of one column, which SQLAlchemy compiles in a
-    fraction of the time 200 selects of every column take; then the rows, by id."""
-    ids: set[str] = set()
-    for i in range(0, len(conds), 200):  # SQLite allows 500 terms in one compound select
-        terms = [select(Claim.id).where(Claim.status != "rejected", c) for c in conds[i:i + 200]]
-        ids.update(s.scalars(union(*terms)))
-    wanted = sorted(ids)
-    return [r for k in range(0, len(wanted), 5000)
-            for r in _rows(s, Claim.id.in_(wanted[k:k + 5000]), with_sources=with_sources)]  # fmt: skip
-
-
 def _place(c: dict[str, Any]) -> str | None:
     return c.get("place_id")
 
 
 def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
-    new = _rows(s, Claim.incident_id.is_(None), with_sources=True)
+    new = claim_rows(s, Claim.incident_id.is_(None), with_sources=True)
     if not new:
         return [], set()
     # The stored claims that may share an incident with the new ones: events of the same act in the same
@@ -188,15 +145,15 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
         # Two reads along ix_claims_link_block (act, year, month, place): the same month, and those dated to the year.
         conds.append(and_(same, Claim.month == month))
         conds.append(and_(same, Claim.month.is_(None), Claim.when["precision"].as_string() == "year"))
-    stored = _rows_any(s, [and_(Claim.incident_id.is_not(None), c) for c in conds], True) if conds else []
+    stored = claim_rows_any(s, [and_(Claim.incident_id.is_not(None), c) for c in conds], True) if conds else []
     for act, grounds in sorted({(c["act"], c["grounds"]) for c in new if link_kind(c) == "pattern"}, key=str):
         q = and_(Claim.incident_id.is_not(None), Claim.kind == "pattern", Claim.act == act,
                  Claim.grounds == grounds if grounds else Claim.grounds.is_(None))  # fmt: skip
-        stored += _rows(s, q, limit=PRACTICE_SAMPLE, with_sources=True)
+        stored += claim_rows(s, q, limit=PRACTICE_SAMPLE, with_sources=True)
     for ind, period in sorted({(c["indicator"], c["period"]) for c in new if c["kind"] == "statistic"
                                and c["period"]}, key=str):  # fmt: skip
         # One indicator and period is one incident: a sample joins it, and _complete_partial reads all its values.
-        stored += _rows(s, and_(Claim.incident_id.is_not(None), Claim.kind == "statistic", Claim.indicator == ind,
+        stored += claim_rows(s, and_(Claim.incident_id.is_not(None), Claim.kind == "statistic", Claim.indicator == ind,
                                 Claim.period == period), limit=PRACTICE_SAMPLE, with_sources=True)  # fmt: skip
     return stored + new, {c["id"] for c in new}
 
@@ -317,7 +274,7 @@ def _complete_partial(s: Session, pl: Plan, ids: dict[int, str], existing: dict[
     claims: list[dict[str, Any]] = []
     for wanted, quotes in ((sorted(quoted), True), (sorted(set(at) - quoted), False)):
         for i in range(0, len(wanted), 5000):  # one read for all of them, not one per incident
-            claims += _rows(s, Claim.incident_id.in_(wanted[i:i + 5000]), with_sources=True, quotes=quotes)
+            claims += claim_rows(s, Claim.incident_id.in_(wanted[i:i + 5000]), with_sources=True, quotes=quotes)
     by_incident: dict[str, list[dict[str, Any]]] = {}
     for c in claims:
         by_incident.setdefault(c["incident_id"], []).append(c)
@@ -401,7 +358,7 @@ def refresh_incidents(s: Session, incident_ids: set[str]) -> None:
     """Recompute merged fields and confidence of these incidents from their current claims (after a review);
     an incident left without claims is deleted."""
     for iid in sorted(i for i in incident_ids if i):
-        claims = _rows(s, Claim.incident_id == iid)
+        claims = claim_rows(s, Claim.incident_id == iid)
         old = s.get(Incident, iid)
         if not claims:
             if old is not None:

@@ -7,20 +7,14 @@ indexed columns when a claim is written (see `Claim.from_dict`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    pass
+from nkwatch.store.base import Base, utcnow  # here too for every module that imports them from here
 
 
 class Source(Base):
@@ -334,5 +328,6 @@ class LoginAttempt(Base):
     __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
 
 
-# The vault's tables share this metadata (backup walks every table); imported last to avoid a cycle.
+# The vault's tables share this metadata (backup walks every table). They import Base from store.base, not
+# from here, so this import goes one way.
 from nkwatch.vault import models as _vault_models  # noqa: E402, F401

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nkwatch.store.models import Base, utcnow
+from nkwatch.store.base import Base, utcnow
 
 
 class VaultKeys(Base):
