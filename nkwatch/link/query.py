@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
 from nkwatch.extract.gazetteer import gazetteer
-from nkwatch.link.copies import independence_groups
+from nkwatch.link.attribution import independence_groups
 from nkwatch.store.ids import resolve
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source
 from nkwatch.store.search import claim_match

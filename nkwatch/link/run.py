@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from nkwatch.extract.gazetteer import gazetteer
-from nkwatch.link.copies import independence_groups
+from nkwatch.link.attribution import independence_groups
 from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
 from nkwatch.link.plan import Partition, Plan, plan, plan_partition, planned, workers_for
 from nkwatch.link.records import ACT_FAMILIES, act_family, link_kind
