@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from nkwatch.extract import extract_claims
+from nkwatch.extract import extract_claims, learned
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -264,6 +264,15 @@ def main() -> int:
     if flags:
         print()
         print("\n".join(flags))
+    oof = EVAL / "tune-oof.json"
+    if oof.exists() and any(n.endswith("-tune") for n in results) and learned.current() is not None:
+        # The learned stage was trained on the tuning parts: its figures there are its training data. The honest
+        # tuning figures are out-of-fold (each passage coded by a model trained without its publisher).
+        data = json.loads(oof.read_text(encoding="utf-8"))
+        print("\nThe learned stage was trained on the tuning parts; their honest figures are out-of-fold "
+              f"({oof.relative_to(ROOT)}, from dev/train_sentences.py --cv):")  # fmt: skip
+        for name, figs in data["out_of_fold"].items():
+            print(f"  {name:8} " + "  ".join(f"{m} {fmt(figs.get(m))}" for m in METRICS))
     if a.write_baseline:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
         data = {"date": date.today().isoformat(), "commit": commit.strip(), "sets": figures(results)}

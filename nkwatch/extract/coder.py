@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+
+from nkwatch.extract import learned
 from nkwatch.extract.dates import DateMention, find_dates
 from nkwatch.extract.dictionaries import ActTrigger, Dictionaries, Hit, dictionaries, normalise, spaced
 from nkwatch.extract.gazetteer import Gazetteer, gazetteer
@@ -216,6 +219,10 @@ def extract_claims(
         _bucket(matcher.find(norm, words), sentences, attr, found)
     active = {i for i, f in enumerate(found) if f.acts or f.laws or f.indicators}
     active |= {i + 1 for i in active if found[i].indicators}
+    model = learned.current()
+    scores = model.scores([text[s.begin:s.end] for s in sentences]) if model and sentences else None
+    if scores is not None:  # sentences the model would add a claim to are read like the ones with a trigger
+        active |= {int(i) for i in np.flatnonzero(scores.max(axis=1) >= model.add)}
     for i in sorted(active):
         if i >= len(sentences):
             continue
@@ -232,16 +239,20 @@ def extract_claims(
     ref = _reference(published_at)
     ctx = Context()
     claims: list[dict[str, Any]] = []
-    for s, f in zip(sentences, found, strict=True):
+    for n, (s, f) in enumerate(zip(sentences, found, strict=True)):
         if ctx.age > CONTEXT_REACH:  # an old occurrence no longer frames what follows
             ctx = Context(paragraph=s.paragraph, facility=ctx.facility, facility_age=ctx.facility_age)
         ctx.indicator_age += 1
         ctx.facility_age += 1
-        if not (f.acts or f.indicators or f.laws or (ctx.indicator and ctx.indicator_age <= 1)):
+        opinion = scores[n] if scores is not None else None
+        sure = opinion is not None and float(opinion.max()) >= model.add  # type: ignore[union-attr]
+        if not (f.acts or f.indicators or f.laws or (ctx.indicator and ctx.indicator_age <= 1) or sure):
             ctx.age += 1
             continue
         coder = SentenceCoder(text[s.begin:s.end], norm[s.begin:s.end], s, f, ref, d, g, ctx)
         sentence_claims = coder.claims()
+        if opinion is not None and coder.may_claim():
+            sentence_claims = learned.revise(sentence_claims, opinion, model, coder)  # type: ignore[arg-type]
         named = [h.payload for h in f.places if g.places[h.payload].precision == "facility"]
         if named:
             ctx.facility, ctx.facility_age = named[-1], 0
@@ -361,6 +372,38 @@ class SentenceCoder:
         for c in out:
             self._remember(c)
         return out
+
+    def may_claim(self) -> bool:
+        """Whether the sentence may assert anything at all (not off topic, no call, denial or condition)."""
+        return not (self._off_topic() or self._non_claim())
+
+    def claim_for(self, kind: str, name: str) -> dict[str, Any] | None:
+        """A claim of `kind` for act or indicator `name` that no rule made (the learned stage asked for it),
+        with the fields the rules read from the sentence; None for a statistic without a number to give, and
+        for a sentence that negates or only risks an act ("never sentenced", "where they risk torture")."""
+        if self.f.negation or self.f.risk:
+            return None
+        if kind == "statistic":
+            qs = [q for q in self.quantities if q.unit not in ("years", "months", "days") and
+                  (q.value is not None or q.min is not None)]  # fmt: skip
+            if not qs or self.f.methodology or name not in self.d.indicators:
+                return None
+            q = qs[0]
+            when, _ = self._when(q.begin)
+            period = None if when is None else (when["start"] if when["end"] == when["start"]
+                                                else f"{when['start']}/{when['end'] or '..'}")  # fmt: skip
+            unit = "percent" if q.unit == "percent" else self.d.indicators[name]["unit"]
+            return {"kind": "statistic", "act": None, "indicator": name, "value": q.value, "value_min": q.min,
+                    "value_max": q.max, "unit": unit, "period": period, "when": when, "where": self._stat_where(q),
+                    "perpetrator": None, "victims": None, "punishment": None, "grounds": None, "law": self._law(),
+                    "hedged": bool(self.f.hedges), "rule": "", "evidence": {"quantity": q.text,
+                    "quantity_span": [q.begin, q.stop]}}  # fmt: skip
+        claim = self._act_claim(name, Hit(0, 0, ActTrigger(name, False, ()), "model"))
+        claim["kind"] = kind
+        if kind == "pattern" and claim["when"] and claim["when"].get("end") is not None:
+            claim["when"] = None  # a practice gets a date only when the text bounds it ("since 2015")
+        self._remember(claim)
+        return claim
 
     def _acts(self) -> dict[str, Hit]:
         """The acts this sentence asserts, each with the trigger that shows it."""

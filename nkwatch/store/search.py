@@ -20,6 +20,7 @@ class SearchHit:
 
 
 _TOKEN = re.compile(r'"[^"]+"|\S+')
+_HANGUL = re.compile(r"[가-힣]")
 MAX_TERMS = 32  # a search is a few words; FTS5's cost grows with the square of the terms (800 took 4 s)
 
 
@@ -46,13 +47,38 @@ def _fts5_query(query: str) -> str:
             continue
         if negate and parts and parts[-1] == "OR":
             parts.pop()  # "a OR -b" has no FTS5 form: read as "a -b"
-        term = f'"{body}"'
+        term = f'"{body}"' + ("*" if _HANGUL.search(body[-1:]) else "")  # 탈북 finds 탈북민, 탈북민들은
         parts.append(f"NOT {term}" if negate and parts else term)
     while parts and parts[-1] == "OR":
         parts.pop()
     if sum(p not in ("OR",) for p in parts) > MAX_TERMS:
         raise SearchError(f"a search may have at most {MAX_TERMS} words; this one has more")
     return " ".join(parts)
+
+
+def _pg_query(query: str) -> tuple[str, str]:
+    """The PostgreSQL tsquery expression (with a `:q` parameter) and its value for what a person typed:
+    websearch_to_tsquery as it is, except that Hangul words are matched as prefixes (탈북 finds 탈북민), which
+    needs to_tsquery and a query written out term by term."""
+    if not _HANGUL.search(query):
+        return "websearch_to_tsquery('english', :q)", query
+    parts: list[str] = []
+    for tok in _TOKEN.findall(query):
+        if tok == "OR":
+            if parts and parts[-1] not in ("|", "&"):
+                parts.append("|")
+            continue
+        negate = tok.startswith("-") and len(tok) > 1
+        words = re.findall(r"[^\W_]+", tok[1:] if negate else tok)
+        if not words:
+            continue
+        phrase = " <-> ".join(w + (":*" if _HANGUL.search(w) else "") for w in words)
+        if parts and parts[-1] not in ("|", "&"):
+            parts.append("&")
+        parts.append(("!" if negate else "") + (f"({phrase})" if len(words) > 1 else phrase))
+    while parts and parts[-1] in ("|", "&"):
+        parts.pop()
+    return "to_tsquery('english', :q)", " ".join(parts) or "''"
 
 
 def check_query(query: str) -> None:
@@ -84,9 +110,10 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[SearchHit]:
         )
     else:
         opts = "StartSel=[, StopSel=], MaxWords=30, MinWords=10, MaxFragments=1"
+        tsquery, q = _pg_query(query)
         rows = session.execute(
             text(
-                "WITH q AS (SELECT websearch_to_tsquery('english', :q) AS q) "
+                f"WITH q AS (SELECT {tsquery} AS q) "
                 "SELECT 'claim', c.id, c.source_id, s.title, ts_headline('english', c.quote, q.q, :opts),"
                 " -ts_rank(c.tsv, q.q) AS r"
                 " FROM claims c JOIN sources s ON s.id = c.source_id, q WHERE c.tsv @@ q.q"
@@ -95,7 +122,7 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[SearchHit]:
                 " -ts_rank(s.tsv, q.q) AS r FROM sources s, q WHERE s.tsv @@ q.q"
                 " ORDER BY 6, 1 LIMIT :limit"
             ),
-            {"q": query, "limit": limit, "opts": opts},
+            {"q": q, "limit": limit, "opts": opts},
         )
     return [SearchHit(kind=r[0], id=r[1], source_id=r[2], title=r[3], snippet=r[4]) for r in rows]
 
@@ -109,7 +136,8 @@ def claims_matching(session: Session, query: str, limit: int) -> list[str]:
         q = _fts5_query(query)
         sql = "SELECT claim_id FROM claims_fts WHERE claims_fts MATCH :q LIMIT :limit"
     else:
-        q, sql = query, "SELECT id FROM claims WHERE tsv @@ websearch_to_tsquery('english', :q) LIMIT :limit"
+        tsquery, q = _pg_query(query)
+        sql = f"SELECT id FROM claims WHERE tsv @@ {tsquery} LIMIT :limit"
     return list(session.scalars(text(sql), {"q": q, "limit": limit})) if q else []
 
 
@@ -132,8 +160,9 @@ def _match_sqlite(element: _ClaimMatch, compiler, **kw) -> str:  # noqa: ANN001 
 
 @compiles(_ClaimMatch, "postgresql")
 def _match_pg(element: _ClaimMatch, compiler, **kw) -> str:  # noqa: ANN001 - SQLAlchemy compiler
-    q = bindparam("fts_query", element.query, unique=True)
-    return f"claims.tsv @@ websearch_to_tsquery('english', {compiler.process(q, **kw)})"
+    tsquery, value = _pg_query(element.query)
+    q = bindparam("fts_query", value, unique=True)
+    return "claims.tsv @@ " + tsquery.replace(":q", compiler.process(q, **kw))
 
 
 def claim_match(query: str) -> ColumnElement[bool]:
