@@ -331,3 +331,4 @@ class LoginAttempt(Base):
 # The vault's tables share this metadata (backup walks every table). They import Base from store.base, not
 # from here, so this import goes one way.
 from nkwatch.vault import models as _vault_models  # noqa: E402, F401
+from nkwatch.watch import models as _watch_models  # noqa: E402, F401 - the watch tables, for backups too
