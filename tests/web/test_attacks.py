@@ -181,7 +181,8 @@ def test_the_server_stops_on_sigterm_within_seconds_with_a_request_under_way(tmp
             except httpx.HTTPError:
                 time.sleep(0.05)
         slow = socket.create_connection(("127.0.0.1", port))
-        slow.sendall(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\nuser")  # under the limit, never finished
+        # a body under the limit, announced and never finished: the server is waiting for it
+        slow.sendall(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\nuser")
         time.sleep(0.2)
         t = time.perf_counter()
         proc.send_signal(signal.SIGTERM)
