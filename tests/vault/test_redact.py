@@ -6,6 +6,8 @@ into a testimony in the variants people use; any value left in the masked text i
 
 from __future__ import annotations
 
+import pytest
+
 from nkwatch.vault.redact import redact
 
 WITNESS = {"name": "Tervalo Qinmarsh", "name_hangul": "테르발로", "date_of_birth": "1983-07-19",
@@ -73,3 +75,45 @@ def test_long_runs_are_redacted_in_linear_time():
 def test_a_name_found_by_pattern_is_masked_wherever_else_the_text_names_it():
     out, _ = redact("My friend Zeltrana Vossbeck came. Later Vossbeck was beaten; Officer Pak and Pak Chol left.")
     assert "Vossbeck" not in out and "Zeltrana" not in out
+
+
+@pytest.mark.parametrize("written", ["March 14th, 1987", "14th March 1987", "14th of March, 1987", "14.03.87",
+                                     "3/14/87", "14/3/1987", "Mar. 14, 87", "1987년 3월 14일", "87년 3월 14일",
+                                     "870314", "1987-03-14"])  # fmt: skip
+def test_a_date_of_birth_is_masked_in_every_common_written_form(written):
+    out, _ = redact(f"I was born on {written} in the north.", [{"date_of_birth": "1987-03-14"}])
+    assert out == "I was born on [date withheld] in the north.", out
+
+
+def test_two_digit_years_are_read_both_ways_round():
+    out, _ = redact("Born 02/11/93, or 11/02/93 as some write it.", [{"date_of_birth": "1993-02-11"}])
+    assert "93" not in out
+
+
+@pytest.mark.parametrize("text_", ["I grew up in Kuppo-ri.", "I grew up in KUPPO RI.", "I grew up in Kuppori."])
+def test_a_home_town_is_masked_whatever_its_spacing(text_):
+    out, _ = redact(text_, [{"home_town": "Kuppori"}])
+    assert "upp" not in out.lower() and "[place withheld]" in out
+
+
+def test_a_korean_name_with_a_two_syllable_surname_loses_its_given_name_too():
+    said = "황보연규가 말했다. 연규는 혜산에서 왔다. Hwangbo Yeon-gyu and Yeongyu."
+    out, _ = redact(said, [{"name_hangul": "황보연규"}])
+    assert "연규" not in out and "Yeon-gyu" not in out and "Yeongyu" not in out and "혜산" in out
+
+
+def test_romanisation_variants_and_the_other_script_are_one_name():
+    who = {"name": "Hwang Yeon-ok", "family_in_dprk": [{"relation": "sister", "name": "Ri Chol-su"}]}
+    out, _ = redact("HWANG Yon-ok, 황연옥 and Yŏnok met Lee Cholsu; Kim Jong Un was on television.", [who])
+    for leaked in ("Yon-ok", "황연옥", "Yŏnok", "Cholsu"):
+        assert leaked not in out, out
+    assert "Kim Jong Un" in out
+
+
+def test_relatives_written_as_free_text_are_refused():
+    from nkwatch.vault.errors import VaultError
+    from nkwatch.vault.records import clean_identity
+
+    with pytest.raises(VaultError, match="cannot be masked"):
+        clean_identity({"name": "Pak Mi-ran", "family_in_dprk": "my sister Yeon-ok in Hyesan"})
+    assert clean_identity({"family_in_dprk": [{"relation": "sister", "name": "Pak Yeon-ok"}]})
