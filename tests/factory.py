@@ -47,3 +47,32 @@ def add_claim(store, source_id: str, quote: str, *, act: str = "forced_repatriat
     with store.session() as s:
         insert_claims(s, [c])
     return c["id"]
+
+
+def confirm_sources(s, incident_id: str, *, actor: str = "tester") -> list[str]:  # noqa: ANN001 - a Session
+    """Confirm the first claim of each source of an incident (what the publication rule asks before publishing);
+    returns the ids confirmed."""
+    from sqlalchemy import select
+
+    from nkwatch.review import ops
+    from nkwatch.store.models import Claim
+
+    done, seen = [], set()
+    for c in s.scalars(select(Claim).where(Claim.incident_id == incident_id).order_by(Claim.id)):
+        if c.source_id not in seen:
+            seen.add(c.source_id)
+            if c.status != "reviewed":
+                ops.confirm(s, c.id, actor=actor)
+                done.append(c.id)
+    return done
+
+
+def publish_checked(s, incident_id: str, *, actor: str = "tester", note: str = "checked"):  # noqa: ANN001, ANN201
+    """Confirm a claim of each source, settle open proposals on it as "different incidents", then publish: the
+    way a reviewer gets an incident past the publication rule, for tests about something else."""
+    from nkwatch.review import decisions, ops, publication
+
+    confirm_sources(s, incident_id, actor=actor)
+    for p in publication.open_proposals(s, incident_id):
+        decisions.different(s, incident_id, p["other"], actor=actor)
+    return ops.publish(s, incident_id, actor=actor, note=note)

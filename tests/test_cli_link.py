@@ -49,11 +49,21 @@ def test_link_review_audit_export(tmp_path, monkeypatch):
     run("review", "correct", big["claim_ids"][0], "hedged=true")
     out = run("review", "correct", big["claim_ids"][0], "act=beheading", code=1)
     assert "act" in out
-    run("review", "publish", big["id"])
+    refused = " ".join(run("review", "publish", big["id"], code=1).split())  # not every source is checked yet
+    assert "independent sources have no confirmed claim" in refused
+    first_of_source = {}
+    for c in claims:
+        if c["id"] in big["claim_ids"]:
+            first_of_source.setdefault(c["source_id"], c["id"])
+    for cid in first_of_source.values():
+        run("review", "confirm", cid)
+    assert "publishable" in run("review", "publish", big["id"], "--note", "each source checked")
+    assert "withdrawn" in run("review", "unpublish", big["id"], "--reason", "a source retracted")
+    assert "already withdrawn" in run("review", "unpublish", big["id"], "--reason", "again")
     assert "no claim" in run("review", "confirm", "zzzzzz", code=1)
     assert "no incident" in run("review", "merge", big["id"], "inc-nope", code=1)
     log = " ".join(run("audit", "log").split())
-    assert "claim.confirm" in log and "incident.publish" in log and "tester" in log
+    assert "claim.confirm" in log and "incident.publish" in log and "incident.unpubl" in log and "tester" in log
     verified = " ".join(run("audit", "verify").split())
     assert "intact" in verified
     anchor = verified.strip().split("anchor ")[-1]

@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from nkwatch.link.run import link
-from nkwatch.review import ops
 from nkwatch.store.models import Claim, DuplicateProposal, Incident
+
+from .factory import publish_checked
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +41,7 @@ def test_workers_write_what_one_process_writes(store, db_url):
     link(store, full=True, workers=0)
     with store.session() as s:  # a person's decisions, which both kinds of run must keep
         iid = s.scalar(select(Incident.id).where(Incident.n_claims > 2).order_by(Incident.id))
-        ops.publish(s, iid, actor="tester")
+        publish_checked(s, iid, actor="tester")  # confirmed and proposals settled first, as the rule asks
     link(store, full=True, workers=0)
     one = _snapshot(store)
     assert len(one[1]) > 300 and one[2]  # a real spread of incidents and some proposals

@@ -10,7 +10,7 @@ from nkwatch.review import ops
 from nkwatch.review.audit import entries, verify
 from nkwatch.store.models import Claim, ClaimRevision, Incident
 
-from .factory import add_claim, add_source
+from .factory import add_claim, add_source, publish_checked
 
 TEXT = "On 9 October 2023 China forcibly repatriated more than 500 North Koreans."
 OTHER = "About 600 North Koreans were sent back by China in October 2023."
@@ -97,7 +97,7 @@ def test_publish_locks_the_incident(linked):
     store, ca, _ = linked
     iid = _incident(store, ca)
     with store.session() as s:
-        ops.publish(s, iid, actor="carol")
+        publish_checked(s, iid, actor="carol")
     link(store, full=True)
     with store.session() as s:
         inc = s.get(Incident, iid)

@@ -18,7 +18,7 @@ from nkwatch.review import ops
 from nkwatch.review.audit import entries, verify
 from nkwatch.store.models import Claim, Incident
 
-from .factory import add_claim, add_source
+from .factory import add_claim, add_source, publish_checked
 
 ARREST = "Otto Warmbier was arrested at Pyongyang airport on 2 January 2016."
 SENTENCE = "Otto Warmbier was sentenced to 15 years of hard labour on 16 March 2016."
@@ -179,7 +179,7 @@ def test_incident_page_links_both_ways_and_hides_unpublished_ones_from_the_publi
     ia, ib = incident_of(store, a), incident_of(store, b)
     with store.session() as s:
         accounts.add_user(s, "viewer", PASSWORD, "viewer")
-        ops.publish(s, ib, actor="tester")  # the sentence is public, the arrest not
+        publish_checked(s, ib, actor="tester")  # the sentence is public, the arrest not
     web = create_app(db_url, originals=tmp_path / "originals")
     try:
         c, _ = signed_in(web, "viewer")

@@ -14,7 +14,7 @@ from rich.table import Table
 from nkwatch.cli.common import DbOption, fail, found, out, store_or_fail
 from nkwatch.cli.main import app
 
-review_app = typer.Typer(help="Confirm, correct or reject claims; merge, split, publish or chain incidents.",
+review_app = typer.Typer(help="Confirm, correct or reject claims; merge, split, publish, withdraw or chain incidents.",
                          no_args_is_help=True)  # fmt: skip
 audit_app = typer.Typer(help="The append-only, hash-chained record of every review.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
@@ -33,11 +33,12 @@ def _actor(actor: str | None) -> str:
 def _run(db: str | None, op, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
     """Run one operation (or look-up) in a transaction; a refusal becomes a clear error and exit status 1."""
     from nkwatch.review.ops import ReviewError
+    from nkwatch.review.publication import PublicationError
 
     with store_or_fail(db).session() as s:
         try:
             return op(s, *args, **kwargs)
-        except (ReviewError, LookupError) as e:  # NotFound is a LookupError
+        except (ReviewError, PublicationError, LookupError) as e:  # NotFound is a LookupError
             fail(str(e), 1)
 
 
@@ -128,17 +129,48 @@ def split_cmd(incident: IncidentArg,
 
 
 @review_app.command("publish")
-def publish_cmd(incident: IncidentArg, actor: ActorOption = None,
+def publish_cmd(incident: IncidentArg, actor: ActorOption = None, note: NoteOption = None,
                 db: DbOption = None) -> None:  # fmt: skip
-    """Mark an incident publishable (and lock its claims in it)."""
+    """Mark an incident publishable (and lock its claims in it). Refused, with what is missing, unless the
+    publication rule holds (NKWATCH_PUBLISH_RULE; by default a confirmed claim from each independent source and
+    no open proposal)."""
     from nkwatch.review.ops import already, publish
 
     iid = _incident_id(db, incident)
     if _run(db, already, "publish", iid):
         out.print(f"incident {iid} is already publishable: nothing recorded")
         return
-    inc = _run(db, publish, iid, actor=_actor(actor))
+    inc = _run(db, publish, iid, actor=_actor(actor), note=note)
     out.print(f"incident {inc.id} is publishable")
+
+
+@review_app.command("unpublish")
+def unpublish_cmd(incident: IncidentArg,
+                  reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (audited).")],
+                  actor: ActorOption = None, db: DbOption = None) -> None:  # fmt: skip
+    """Withdraw a published incident: its public page then says only that it was withdrawn, and when."""
+    from nkwatch.review.publication import unpublish
+    from nkwatch.store.models import Incident
+
+    iid = _incident_id(db, incident)
+    was = _run(db, lambda s: s.get(Incident, iid).status)
+    inc = _run(db, unpublish, iid, actor=_actor(actor), reason=reason)
+    out.print(f"incident {inc.id} was already withdrawn: nothing recorded" if was == inc.status
+              else f"incident {inc.id} withdrawn")  # fmt: skip
+
+
+@review_app.command("different")
+def different_cmd(incident: IncidentArg,
+                  other: Annotated[str, typer.Argument(help="The incident it is not the same as.")],
+                  actor: ActorOption = None, note: NoteOption = None, db: DbOption = None) -> None:  # fmt: skip
+    """Say that two incidents (a proposed duplicate) report different occurrences; re-linking keeps them apart
+    and does not propose the pair again."""
+    from nkwatch.review.decisions import different
+
+    a, b = _incident_id(db, incident), _incident_id(db, other)
+    done = _run(db, different, a, b, actor=_actor(actor), note=note)
+    out.print(f"{a} and {b} were already marked as different incidents: nothing recorded" if done["already"]
+              else f"{a} and {b} are different incidents: kept apart from now on")  # fmt: skip
 
 
 @review_app.command("sequel")

@@ -9,7 +9,8 @@ Confidence (0..1), documented in the README so a researcher can defend it:
 - reliability = mean Admiralty grade of the best source of each independent group (A 1.0, B 0.8, C 0.6,
   D 0.4, E 0.2, F 0.5 "cannot be judged");
 - hedged_share = the share of its claims the sources themselves mark as unconfirmed;
-- review_bonus = 0.15 when a person has confirmed a claim of it or the incident, else 0;
+- review_bonus = 0.15 when a person has confirmed (or corrected) a claim of it, else 0; publishing it adds
+  nothing;
 clipped to 0..1.
 """
 
@@ -167,7 +168,7 @@ def incident_row(iid: str, claims: list[dict[str, Any]], sources: dict[str, Sour
     """The incidents-table row for a cluster of claims."""
     lead = min(claims, key=lambda c: ({"event": 0, "statistic": 1, "pattern": 2}[c["kind"]], c["id"]))
     fields = merge(claims, sources)
-    conf, breakdown = confidence(claims, sources, reviewed or status != "machine")
+    conf, breakdown = confidence(claims, sources, reviewed)  # publishing adds nothing: confirmations do
     when = (fields["when"] or {}).get("value") or {}
     where = (fields["where"] or {}).get("value") or {}
     srcs = sorted({c["source_id"] for c in claims})

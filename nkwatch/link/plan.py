@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from nkwatch.link.cluster import cluster
 from nkwatch.link.compare import CONFLICT_NAMES, candidates
-from nkwatch.link.incidents import SourceInfo, confidence, incident_row, rebuild
+from nkwatch.link.incidents import SourceInfo, incident_row, rebuild
 from nkwatch.link.records import build
 from nkwatch.link.rows import claim_rows
 from nkwatch.link.sequels import FEW_VICTIMS
@@ -39,7 +39,7 @@ class Plan:
     groups: list[list[int]]  # the clusters, as claim indices (smallest first), in order of their first claim
     # incident_row of each cluster, without its id, as if not yet reviewed (None: unchanged, not written)
     rows: list[dict[str, Any] | None]
-    # (confidence, breakdown) of a cluster were it reviewed: for clusters whose claims had a reviewed incident
+    # unused since the review bonus comes only from confirmed claims, never from an incident's status
     as_reviewed: dict[int, tuple[float, dict]] = field(default_factory=dict)
     quotes: dict[int, list[str]] = field(default_factory=dict)  # few-victim events' quotes, for sequel links
     # possible duplicates: (cluster a, cluster b, conflicting field, [claim a, claim b], [value a, value b])
@@ -82,8 +82,6 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
     roots = sorted(by_root, key=lambda root: by_root[root][0])
     groups = [by_root[root] for root in roots]
     where_is = {root: g for g, root in enumerate(roots)}
-    reviewed_before = _incidents_where(s, {c["incident_id"] for c in claims if c["incident_id"]},
-                                       Incident.status != "machine")
     out = Plan(claim_ids=[c["id"] for c in claims], old_ids=[c["incident_id"] for c in claims], lock=lock,
                is_new=[c["id"] in new for c in claims], groups=groups, rows=[])  # fmt: skip
     for g, members in enumerate(groups):
@@ -96,8 +94,6 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
         reviewed = any(c["status"] == "reviewed" for c in member_claims)
         row = incident_row("", member_claims, sources, status="machine", reviewed=reviewed)
         out.rows.append(row)
-        if not reviewed and any(c["incident_id"] in reviewed_before for c in member_claims):
-            out.as_reviewed[g] = confidence(member_claims, sources, True)
         if row["kind"] == "event" and (row["count_max"] is None or row["count_max"] <= FEW_VICTIMS):
             out.quotes[g] = [c.get("quote") or "" for c in member_claims]
     # Pairs that agree on everything but one hard field: proposed to reviewers, first found first.

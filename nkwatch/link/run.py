@@ -16,6 +16,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from nkwatch.extract.gazetteer import gazetteer
+from nkwatch.link.apart import kept_apart
 from nkwatch.link.attribution import independence_groups
 from nkwatch.link.incidents import SourceInfo, incident_id, incident_row
 from nkwatch.link.plan import Partition, Plan, plan, plan_partition, planned, workers_for
@@ -338,7 +339,12 @@ def _propose(s: Session, pl: Plan, ids: dict[int, str]) -> int:
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for ga, gb, name, claim_ids, values in pl.proposals:
         ia, ib = ids[pl.groups[ga][0]], ids[pl.groups[gb][0]]
-        found.setdefault((min(ia, ib), max(ia, ib)), {"field": name, "claims": claim_ids, "values": values})
+        found.setdefault((min(ia, ib), max(ia, ib)), {"field": name, "claims": claim_ids, "values": values,
+                                                      "groups": (ga, gb) if ia < ib else (gb, ga)})  # fmt: skip
+    # A pair a person kept apart ("different incidents", a split) is not proposed again (nkwatch.link.apart).
+    sides = {k: tuple([pl.claim_ids[i] for i in pl.groups[g]] for g in d.pop("groups")) for k, d in found.items()}
+    for k in kept_apart(s, sides):
+        del found[k]
     if not found:
         return 0
     ids_seen = sorted({x for pair in found for x in pair})

@@ -20,6 +20,7 @@ from nkwatch import vocab
 from nkwatch.extract.dictionaries import law_names
 from nkwatch.link.incidents import incident_id as new_incident_id
 from nkwatch.link.run import refresh_incidents
+from nkwatch.review import publication
 from nkwatch.review.audit import append
 from nkwatch.store.models import Claim, ClaimRevision, ClaimStatusChange, Incident, LinkConstraint
 
@@ -158,6 +159,7 @@ def merge(s: Session, keep: str, other: str, *, actor: str) -> Incident:
     s.delete(gone)
     s.flush()
     refresh_incidents(s, {keep})
+    publication.after_merge(s, target, other)  # proposals follow; a published result must pass the rule again
     append(s, actor=actor, action="incident.merge", target_type="incident", target_id=keep, before=before,
            after=_incident_summary(s, target))  # fmt: skip
     return target
@@ -193,18 +195,17 @@ def split(s: Session, iid: str, claim_ids: list[str], *, actor: str) -> Incident
     return created
 
 
-def publish(s: Session, iid: str, *, actor: str) -> Incident:
+def publish(s: Session, iid: str, *, actor: str, note: str | None = None) -> Incident:
     """Mark an incident publishable; its claims are locked so the published grouping cannot drift.
 
-    An incident told by testimony is refused unless at least k witnesses in the vault share the place, date
-    and act it would show (nkwatch.vault.disclosure): public pages show them as they are. Publishing it again
-    changes and records nothing."""
-    from nkwatch.vault.disclosure import publish_refusal
-
+    Refused unless the publication rule holds (nkwatch.review.publication: a confirmed claim from each
+    independent source, no open proposal), which includes the disclosure check for testimony (at least k
+    witnesses in the vault share the place, date and act it would show). The note goes into the audit entry.
+    Publishing it again changes and records nothing."""
     inc = _incident(s, iid)
     if inc.status == DONE["publish"]:
         return inc  # already publishable: nothing to check, change or record
-    why = publish_refusal(s, inc)
+    why = publication.refusal(s, inc)
     if why:
         raise ReviewError(why)
     before = _incident_summary(s, inc)
@@ -212,8 +213,9 @@ def publish(s: Session, iid: str, *, actor: str) -> Incident:
     for c in _claims_of(s, iid):
         c.link_locked = True
     refresh_incidents(s, {iid})
+    after = _incident_summary(s, inc) | ({"note": note.strip()[:500]} if note and note.strip() else {})
     append(s, actor=actor, action="incident.publish", target_type="incident", target_id=iid, before=before,
-           after=_incident_summary(s, inc))  # fmt: skip
+           after=after)  # fmt: skip
     return inc
 
 

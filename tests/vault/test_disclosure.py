@@ -12,6 +12,8 @@ from nkwatch.store.models import Claim, Incident
 from nkwatch.vault import disclosure, keys, records
 from nkwatch.vault.disclosure import Person, Shown, check
 
+from ..factory import confirm_sources
+
 FAST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
@@ -85,6 +87,7 @@ def test_publish_refuses_a_single_witness_incident_and_allows_it_once_k_share_it
     link(vault_store)
     with vault_store.session() as s:
         iid = s.scalar(select(Claim.incident_id).where(Claim.act == "execution"))
+        confirm_sources(s, iid, actor="editor1")  # the publication rule asks for this too
         assert publish(s, iid, actor="editor1").status == "publishable"
 
 

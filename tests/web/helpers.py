@@ -10,11 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from nkwatch.link.run import link
-from nkwatch.review.ops import publish
 from nkwatch.store.models import ROLES, Claim, Incident
 from nkwatch.web import accounts
 
-from ..factory import add_claim, add_source
+from ..factory import add_claim, add_source, publish_checked
 
 PASSWORD = "correct horse battery"
 HOSTILE = 'Guards beat <script>window.__pwned = 1</script> and <img src=x onerror="window.__pwned = 2"> returnees.'
@@ -47,7 +46,7 @@ def build_world(store) -> World:
         rep = s.scalar(select(Claim.incident_id).where(Claim.act == "forced_repatriation").limit(1))
         ex = s.scalar(select(Claim.incident_id).where(Claim.act == "execution"))
         claim = s.scalar(select(Claim.id).where(Claim.act == "execution"))
-        publish(s, rep, actor="tester")
+        publish_checked(s, rep, actor="tester")  # its claims confirmed first, as the publication rule asks
         for role in ROLES:
             accounts.add_user(s, role, PASSWORD, role)
         assert s.scalar(select(Incident.status).where(Incident.id == rep)) == "publishable"
