@@ -185,7 +185,9 @@ def revise(claims: list[dict[str, Any]], p: np.ndarray, model: Model, coder: Any
         if score >= model.drop:
             out.append(_mark(c, model, score, "kept"))
     have = {_label(x) for x in out}
-    for i in np.flatnonzero(p >= model.add):
+    # Beside claims the rules made, another act needs the model to be sure (the replace threshold): a sentence
+    # the rules understood rarely asserts a second act they missed, and a wrong one costs a reviewer's time.
+    for i in np.flatnonzero(p >= (model.add if not out else max(model.add, model.replace))):
         label = model.labels[i]
         if label in have:
             continue
