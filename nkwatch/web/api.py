@@ -16,10 +16,12 @@ from sqlalchemy import select
 
 from nkwatch.link.query import get_incident, incident_detail
 from nkwatch.review import ops
+from nkwatch.review.publication import PublicationError
 from nkwatch.store.models import Claim
 from nkwatch.store.queries import count_claims, get_claim, get_source, list_sources, page_claims
 from nkwatch.store.search import search
 from nkwatch.web import present
+from nkwatch.web.decide import withdrawn_json
 from nkwatch.web.memform import read_form
 from nkwatch.web.pages import _withheld, incident_list
 from nkwatch.web.params import BadParameter, claim_filter, incident_filter, incident_paging, paging
@@ -53,6 +55,8 @@ async def incidents(request: Request, p: Principal = READ_PUBLIC) -> JSONRespons
 @router.get("/incidents/{incident_id}")
 async def incident(request: Request, incident_id: str, p: Principal = READ_PUBLIC) -> dict[str, Any]:
     """One incident: merged facts (each with the claim it came from), confidence breakdown, sources, claims."""
+    if gone := withdrawn_json(request, p, incident_id):  # 410: withdrawn, and when; nothing else of it
+        return gone
     with web_state(request).store.session() as s:
         inc = get_incident(s, incident_id)
         if p.public and (inc.status != "publishable" or _withheld(s, inc.id)):
@@ -143,7 +147,7 @@ def _op(request: Request, op: Any, *args: Any, **kwargs: Any) -> Any:
     with web_state(request).store.session() as s:
         try:
             return op(s, *args, **kwargs)
-        except ops.ReviewError as e:
+        except (ops.ReviewError, PublicationError) as e:
             raise BadParameter(str(e)) from e
 
 
@@ -198,7 +202,8 @@ def split(request: Request, incident_id: str, body: SplitBody, p: Principal = RE
 
 
 @router.post("/incidents/{incident_id}/publish")
-def publish(request: Request, incident_id: str, p: Principal = REVIEW) -> dict[str, Any]:
+def publish(request: Request, incident_id: str, body: Note | None = None, p: Principal = REVIEW) -> dict[str, Any]:
+    """Publish under the publication rule (refused with what is missing); the note goes into the audit log."""
     iid = _iid(request, incident_id)
-    inc = _op(request, ops.publish, iid, actor=actor(p))
+    inc = _op(request, ops.publish, iid, actor=actor(p), note=body.note if body else None)
     return {"id": inc.id, "status": inc.status}

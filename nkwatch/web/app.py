@@ -25,7 +25,7 @@ from nkwatch import config
 from nkwatch.store.db import Store, open_store, timed_out
 from nkwatch.store.search import SearchError
 from nkwatch.vault.errors import VaultError, VaultLocked
-from nkwatch.web import api, exports, pages, review, upload, users, vault
+from nkwatch.web import api, decide, exports, pages, review, upload, users, vault
 from nkwatch.web.keyring import Keyring
 from nkwatch.web.limits import QUERY_SECONDS, BodyGate, QueryBudget
 from nkwatch.web.memform import FormError, TooLarge
@@ -106,9 +106,10 @@ def create_app(store_url: str | None = None, *, public: bool = False, originals:
     _planner_statistics(app.state.nk.store)
     static = Path(__file__).with_name("static")
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for module in (pages, review, upload, exports, users, api, vault):
+    for module in (pages, review, decide, upload, exports, users, api, vault):
         app.include_router(module.router)
     app.include_router(vault.api_router)
+    app.include_router(decide.api_router)
     _handlers(app)
     app.add_middleware(QueryBudget)
     app.add_middleware(BodyGate)  # inside SecurityHeaders: its refusals get the security headers too

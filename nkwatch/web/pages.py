@@ -20,6 +20,7 @@ from nkwatch.store.models import Claim, Incident
 from nkwatch.store.queries import count_claims, get_claim, get_source, list_sources, page_claims
 from nkwatch.store.search import search
 from nkwatch.web import charts, present
+from nkwatch.web.decide import withdrawn_notice
 from nkwatch.web.highlight import Span, highlight
 from nkwatch.web.overview import overview
 from nkwatch.web.params import BadParameter, Paging, claim_filter, incident_filter, incident_paging, paging
@@ -181,6 +182,8 @@ def _said(title: str, text: str | None) -> str:
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 async def incident_page(request: Request, incident_id: str, p: Principal = READ_PUBLIC) -> HTMLResponse:
     every = request.query_params.get("claims") == "all"
+    if gone := withdrawn_notice(request, p, incident_id):  # public: a withdrawn incident says so, and when
+        return gone
     return page(request, "incident.html", **_incident_context(request, p, incident_id, all_claims=every))
 
 

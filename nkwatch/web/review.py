@@ -18,6 +18,7 @@ from nkwatch import vocab
 from nkwatch.extract.dictionaries import law_names
 from nkwatch.link.query import get_incident
 from nkwatch.review import ops
+from nkwatch.review.publication import PublicationError
 from nkwatch.store.models import Claim, DuplicateProposal, Incident, Source
 from nkwatch.store.queries import get_claim
 from nkwatch.web import present
@@ -90,7 +91,7 @@ def _run(request: Request, op: Any, *args: Any, **kwargs: Any) -> Any:
     with web_state(request).store.session() as s:
         try:
             return op(s, *args, **kwargs)
-        except ops.ReviewError as e:
+        except (ops.ReviewError, PublicationError) as e:
             raise BadParameter(str(e)) from e
 
 
@@ -214,6 +215,8 @@ async def merge_incidents(request: Request, incident_id: str, p: Principal = REV
     form = await read_form(request)
     keep = _incident_id(request, incident_id)
     other = _incident_id(request, str(form.get("other") or "").strip() or "-")
+    if form.get("confirmed") != "yes":  # a merge happens only from its confirmation page (nkwatch.web.decide)
+        return redirect(request, f"/incidents/{keep}/merge?other={other}")
     inc = _run(request, ops.merge, keep, other, actor=actor(p))
     return redirect(request, f"/incidents/{keep}", f"Merged {other} into this incident ({inc.n_claims} claims)")
 
@@ -230,5 +233,8 @@ async def split_incident(request: Request, incident_id: str, p: Principal = REVI
 @router.post("/incidents/{incident_id}/publish")
 async def publish_incident(request: Request, incident_id: str, p: Principal = REVIEW) -> Response:
     iid = _incident_id(request, incident_id)
-    _run(request, ops.publish, iid, actor=actor(p))
+    note = await _note(request)
+    if not note:  # publishing asks for a note: the confirmation page (nkwatch.web.decide) has the field
+        return redirect(request, f"/incidents/{iid}/publish", "Publishing asks for a note")
+    _run(request, ops.publish, iid, actor=actor(p), note=note)
     return redirect(request, f"/incidents/{iid}", "Marked publishable: public mode and public exports now show it")

@@ -39,6 +39,12 @@ POST  /review/claims/{claim_id}/correct          303 403 403 404 404 404 303
 POST  /incidents/{incident_id}/merge             303 403 403 404 404 404 303
 POST  /incidents/{incident_id}/split             303 403 403 404 404 404 303
 POST  /incidents/{incident_id}/publish           303 403 403 404 404 404 303
+GET   /incidents/{incident_id}/publish           303 403 403 200 200 200 303
+GET   /incidents/{incident_id}/unpublish         303 403 403 200 200 200 303
+POST  /incidents/{incident_id}/unpublish         303 403 403 404 404 404 303
+GET   /incidents/{incident_id}/merge             303 403 403 200 200 200 303
+GET   /incidents/{incident_id}/different         303 403 403 200 200 200 303
+POST  /incidents/{incident_id}/different         303 403 403 404 404 404 303
 GET   /upload                                    303 403 200 200 200 200 303
 POST  /upload                                    303 403 400 400 400 400 303
 GET   /export                                    303 403 200 200 200 200 303
@@ -71,6 +77,9 @@ POST  /api/claims/{claim_id}/correct             401 403 403 404 404 404 401
 POST  /api/incidents/{incident_id}/merge         401 403 403 404 404 404 401
 POST  /api/incidents/{incident_id}/split         401 403 403 404 404 404 401
 POST  /api/incidents/{incident_id}/publish       401 403 403 404 404 404 401
+POST  /api/incidents/{incident_id}/unpublish     401 403 403 404 404 404 401
+POST  /api/incidents/{incident_id}/different     401 403 403 404 404 404 401
+GET   /api/incidents/{incident_id}/publication   401 403 403 200 200 200 401
 GET   /vault                                     303 403 403 403 200 403 303
 POST  /vault/unlock                              303 403 403 403 401 403 303
 POST  /vault/lock                                303 403 403 403 303 403 303
@@ -92,7 +101,8 @@ EXPECTED = {(m, p): dict(zip(ROLES, map(int, codes), strict=True))
             for m, p, *codes in (line.split() for line in TABLE.strip().splitlines())}  # fmt: skip
 # JSON bodies that pass validation, so that allowed roles reach the (missing) claim or incident.
 BODIES = {"/correct": {"changes": {"act": "torture"}}, "/merge": {"other": "inc-000000000000"},
-          "/split": {"claim_ids": ["000000000000"]}}  # fmt: skip
+          "/split": {"claim_ids": ["000000000000"]}, "/different": {"other": "inc-000000000000"},
+          "/unpublish": {"reason": "a reason"}}  # fmt: skip
 
 
 def routes(app) -> list[tuple[str, str, object]]:  # noqa: ANN001
@@ -110,6 +120,8 @@ def routes(app) -> list[tuple[str, str, object]]:  # noqa: ANN001
 
 def concrete(method: str, path: str, world) -> str:  # noqa: ANN001
     real = method == "GET"
+    if real and path.endswith(("/merge", "/different")):  # a decision's confirmation page compares two incidents
+        return path.replace("{incident_id}", world.published) + f"?other={world.unpublished}"
     return (path.replace("{incident_id}", world.published if real else "inc-000000000000")
             .replace("{claim_id}", world.claim if real else "000000000000")
             .replace("{source_id}", world.source).replace("{token_id}", "999999").replace("{user_id}", "999999")

@@ -170,9 +170,12 @@ def test_merge_two_incidents(server, page):
                                                    Incident.n_claims == 1).limit(1))  # fmt: skip
     sign_in(page, base, "editor")
     page.goto(f"{base}/incidents/{world.unpublished}")
-    page.once("dialog", lambda d: d.accept())
     page.fill("input[name=other]", other)
     page.locator("form.row button", has_text="Merge into this one").click()
+    expect(page.locator("h1")).to_have_text("Merge these two incidents?")  # a confirmation page, not a dialog
+    with app.state.nk.store.session() as s:
+        assert s.get(Incident, other) is not None
+    page.get_by_role("button", name=f"Yes, merge {other} into {world.unpublished}").click()
     expect(page.locator(".flash")).to_contain_text(f"Merged {other}")
     with app.state.nk.store.session() as s:
         assert s.get(Incident, other) is None
@@ -234,6 +237,8 @@ def test_a_viewer_cannot_review(server, page):
     expect(page.locator(".sidebar nav")).not_to_contain_text("Review")
     page.goto(f"{base}/incidents/{world.unpublished}")
     expect(page.get_by_role("button", name="Publish")).to_have_count(0)
+    expect(page.get_by_role("link", name="Publish…")).to_have_count(0)
+    assert page.goto(f"{base}/incidents/{world.published}/unpublish").status == 403
     expect(page.locator("ol.claims button")).to_have_count(0)
     response = page.goto(f"{base}/review")
     assert response.status == 403

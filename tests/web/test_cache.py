@@ -10,6 +10,7 @@ from nkwatch.store.db import open_store
 from nkwatch.store.models import Incident
 from nkwatch.web import accounts
 
+from ..factory import confirm_sources
 from .helpers import signed_in
 
 
@@ -62,7 +63,9 @@ def test_a_review_in_the_app_shows_at_once(app, world):
     _, _, w = world
     ed, csrf = signed_in(app, "editor")
     assert "to review" in ed.get(f"/incidents/{w.unpublished}").text
-    r = ed.post(f"/incidents/{w.unpublished}/publish", data={"csrf": csrf}, follow_redirects=False)
+    with app.state.nk.store.session() as s:
+        confirm_sources(s, w.unpublished)  # what the publication rule asks first
+    r = ed.post(f"/incidents/{w.unpublished}/publish", data={"csrf": csrf, "note": "checked"}, follow_redirects=False)
     assert r.status_code in (200, 303)
     rows = {r["id"]: r for r in ed.get("/api/incidents").json()["items"]}
     assert rows[w.unpublished]["status"] == "publishable"

@@ -102,6 +102,12 @@ def test_review_merge_split_publish_through_pages(app, world):
     with app.state.nk.store.session() as s:
         torture = s.scalar(select(Incident.id).where(Incident.act == "torture"))
     r = c.post(f"/incidents/{w.unpublished}/merge", data={"csrf": csrf, "other": torture}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/incidents/{w.unpublished}/merge?other={torture}"
+    assert "Yes, merge" in c.get(r.headers["location"]).text  # a merge is confirmed on its own page first
+    with app.state.nk.store.session() as s:
+        assert s.get(Incident, torture) is not None
+    r = c.post(f"/incidents/{w.unpublished}/merge", data={"csrf": csrf, "other": torture, "confirmed": "yes"},
+               follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and r.headers["location"] == f"/incidents/{w.unpublished}"
     with app.state.nk.store.session() as s:
         members = list(s.scalars(select(Claim.id).where(Claim.incident_id == w.unpublished)))
@@ -110,7 +116,16 @@ def test_review_merge_split_publish_through_pages(app, world):
                follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and "Split 1 claim" in c.get(r.headers["location"]).text
     assert c.post(f"/incidents/{w.unpublished}/split", data={"csrf": csrf, "claim_ids": ["x"]}).status_code == 400
-    c.post(f"/incidents/{w.unpublished}/publish", data={"csrf": csrf})
+    r = c.post(f"/incidents/{w.unpublished}/publish", data={"csrf": csrf}, follow_redirects=False)
+    assert r.headers["location"] == f"/incidents/{w.unpublished}/publish"  # publishing asks for a note
+    assert "1 of 1 independent source has no confirmed claim" in c.get(r.headers["location"]).text
+    r = c.post(f"/incidents/{w.unpublished}/publish", data={"csrf": csrf, "note": "checked"})
+    assert r.status_code == 400 and "has no confirmed claim" in r.text
+    with app.state.nk.store.session() as s:
+        rest = s.scalar(select(Claim.id).where(Claim.incident_id == w.unpublished))
+    c.post(f"/review/claims/{rest}/confirm", data={"csrf": csrf})
+    r = c.post(f"/incidents/{w.unpublished}/publish", data={"csrf": csrf, "note": "checked"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/incidents/{w.unpublished}"
     row = c.post(f"/review/claims/{w.claim}/correct", headers={"HX-Request": "true", "X-CSRF-Token": csrf},
                  data={"act": "execution", "kind": "event", "when_start": "2024-05", "when_end": "",
                        "when_precision": "month", "victims_count": "3", "hedged_present": "1", "note": "date"})
@@ -119,7 +134,8 @@ def test_review_merge_split_publish_through_pages(app, world):
         claim = s.get(Claim, w.claim)
         assert claim.when["start"] == "2024-05" and claim.victims["count"] == 3 and claim.status == "reviewed"
         actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
-        assert actions[-4:] == ["incident.merge", "incident.split", "incident.publish", "claim.correct"]
+        assert actions[-5:] == ["incident.merge", "incident.split", "claim.confirm", "incident.publish",
+                                "claim.correct"]  # fmt: skip
         assert verify(s).ok
 
 
