@@ -1,6 +1,6 @@
 """Benchmark: ingest + extraction throughput and peak memory on a generated corpus.
 
-    python bench/ingest_extract.py [--docs 10000] [--jobs 1] [--keep DIR]
+    python bench/ingest_extract.py [--docs 10000] [--jobs 1] [--keep DIR] [--lang ko]
 
 Documents (2-8 KB, plain text files on disk) are assembled from real sentences: those of the bundled
 sample corpus, the development sets and the linkage set, split into sentences that assert something and
@@ -12,6 +12,10 @@ Prints, for the whole run: MB of text per second and documents per second (and b
 coder alone on the same text as a baseline in the same process (so the ratio survives a noisy machine),
 and the resident memory after each tenth of the documents: flat figures mean memory does not grow with
 the number of documents.
+
+--lang ko builds the documents from Korean sentences (the Korean tuning passages, dev/eval/ko/tune) and also
+times the coder per character on Korean against English (issue 14: within 2x): a cold pass (the morphological
+analyser's word cache empty, as for the first documents of a run) and the median of three warm ones.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nkwatch.extract import extract_claims, learned
+from nkwatch.extract import extract_claims, korean, learned
 from nkwatch.extract.sentences import split_sentences
 from nkwatch.ingest.pipeline import ingest_paths
 from nkwatch.store.db import open_store
@@ -41,26 +45,35 @@ FILLER = [
 ]
 
 
+FILLER_KO = [
+    "회의에는 여러 회원국 대표들이 참석했다.",
+    "서울의 당국자들은 화요일 이 문제에 대해 언급을 거부했다.",
+    "보고서는 400쪽이 넘으며 조사 방법에 관한 부록을 담고 있다.",
+    "전문가들은 외부에서 상황을 평가하기 어렵다고 말했다.",
+    "세관이 발표한 무역 통계는 지난 분기와 큰 차이가 없었다.",
+    "대표단은 인권이사회 회기에 참석하기 위해 제네바를 방문했다.",
+]
 FOLDERS = ("nkwatch/data/sample", "dev/claims/texts", "dev/linkage/texts")
+FOLDERS_KO = ("dev/eval/ko/tune/texts",)  # tuning passages only: a benchmark never reads a test part
 
 
-def corpus_sentences() -> tuple[list[str], list[str]]:
+def corpus_sentences(lang: str = "en") -> tuple[list[str], list[str]]:
     """Real sentences, split into those the coder finds a claim in and those it does not."""
-    texts = [p.read_text(encoding="utf-8") for folder in FOLDERS if (ROOT / folder).exists()
-             for p in sorted((ROOT / folder).glob("*.txt"))]  # fmt: skip
-    claiming, plain = [], list(FILLER)
+    texts = [p.read_text(encoding="utf-8") for folder in (FOLDERS_KO if lang == "ko" else FOLDERS)
+             if (ROOT / folder).exists() for p in sorted((ROOT / folder).glob("*.txt"))]  # fmt: skip
+    claiming, plain = [], list(FILLER_KO if lang == "ko" else FILLER)
     for t in texts:
-        spans = {(c["span"]["start"], c["span"]["end"]) for c in extract_claims(t, published_at="2025-06-01",
-                                                                               source_id="0" * 64)}  # fmt: skip
+        claims = extract_claims(t, published_at="2025-06-01", source_id="0" * 64, language=lang)
+        spans = {(c["span"]["start"], c["span"]["end"]) for c in claims}
         for s in split_sentences(t):
             if s.end - s.begin > 30:
                 (claiming if (s.begin, s.end) in spans else plain).append(t[s.begin:s.end])
     return claiming, plain
 
 
-def make_corpus(folder: Path, n: int, seed: int = 7, claim_share: float = 0.25) -> int:
+def make_corpus(folder: Path, n: int, seed: int = 7, claim_share: float = 0.25, lang: str = "en") -> int:
     rng = random.Random(seed)
-    claiming, plain = corpus_sentences()
+    claiming, plain = corpus_sentences(lang)
     total = 0
     for i in range(n):
         size = rng.randint(2000, 8000)
@@ -70,7 +83,7 @@ def make_corpus(folder: Path, n: int, seed: int = 7, claim_share: float = 0.25) 
                             for _ in range(rng.randint(2, 6)))  # fmt: skip
             paras.append(para)
             length += len(para) + 1
-        text = f"Report {i}\n" + "\n".join(paras) + "\n"
+        text = f"{'보고서' if lang == 'ko' else 'Report'} {i}\n" + "\n".join(paras) + "\n"
         sub = folder / f"{i // 1000:03}"
         sub.mkdir(exist_ok=True)
         (sub / f"doc{i:06}.txt").write_text(text, encoding="utf-8")
@@ -83,6 +96,34 @@ def sample_density() -> float:
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "nkwatch/data/sample").glob("*.txt"))]
     n = sum(len(extract_claims(t, published_at="2025-06-01", source_id="0" * 64)) for t in texts)
     return n / (sum(len(t.encode()) for t in texts) / 1e3)
+
+
+def chars_per_second(texts: list[str], lang: str, runs: int = 3) -> tuple[float, float]:
+    """(first pass, median of `runs` passes) characters a second of the coder alone over `texts`."""
+    rates = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        for text in texts:
+            extract_claims(text, published_at="2025-06-01", source_id="0" * 64, language=lang)
+        rates.append(sum(map(len, texts)) / (time.perf_counter() - t))
+    return rates[0], statistics.median(rates)
+
+
+def per_character(sample: list[str], work: Path, claim_share: float) -> None:
+    """Korean against English per character, the coder alone, with and without the learned stage."""
+    en_dir = work / "english"
+    en_dir.mkdir(exist_ok=True)
+    make_corpus(en_dir, len(sample), claim_share=claim_share)
+    english = [p.read_text(encoding="utf-8") for p in sorted(en_dir.rglob("*.txt"))]
+    korean.analyse.cache_clear()
+    for label, model in (("with the learned stage", learned.current()), ("rules alone", None)):
+        with learned.use(model):
+            ko_cold, ko_warm = chars_per_second(sample, "ko")
+            _, en_warm = chars_per_second(english, "en")
+        print(f"per character, {label}: Korean {ko_cold / 1e3:.0f}k chars/s cold (first pass, analyser cache "
+              f"empty), {ko_warm / 1e3:.0f}k warm; English {en_warm / 1e3:.0f}k chars/s: Korean takes "
+              f"{en_warm / ko_cold:.1f}x (cold) / {en_warm / ko_warm:.1f}x (warm) English's time (target <= 2x)")
+        korean.analyse.cache_clear()
 
 
 def rss_mb() -> float:
@@ -99,13 +140,14 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="keep the generated corpus and store here")
     ap.add_argument("--claim-share", type=float, default=0.25,
                     help="share of sentences drawn from those that assert something (default 0.25)")
+    ap.add_argument("--lang", choices=("en", "ko"), default="en", help="language of the generated documents")
     a = ap.parse_args()
 
     work = a.keep or Path(tempfile.mkdtemp(prefix="nkwatch-bench-"))
     corpus = work / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    total_bytes = make_corpus(corpus, a.docs, claim_share=a.claim_share)
+    total_bytes = make_corpus(corpus, a.docs, claim_share=a.claim_share, lang=a.lang)
     took = time.perf_counter() - t0
     print(f"corpus: {a.docs} documents, {total_bytes / 1e6:.1f} MB of text, generated in {took:.1f}s")
 
@@ -117,10 +159,12 @@ def main() -> None:
         for _ in range(3):
             t = time.perf_counter()
             for text in sample:
-                extract_claims(text, published_at="2025-06-01", source_id="0" * 64)
+                extract_claims(text, published_at="2025-06-01", source_id="0" * 64, language=a.lang)
             rates.append(sum(len(x.encode()) for x in sample) / 1e6 / (time.perf_counter() - t))
         return statistics.median(rates)
 
+    if a.lang == "ko":
+        per_character(sample, work, a.claim_share)
     coder_rate = coder_mbps()
     with learned.use(None):  # the rules alone: the coder before the learned stage, measured beside it
         rules_rate = coder_mbps()

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from nkwatch.extract import dates
 from nkwatch.extract.dates import find_dates
+from nkwatch.extract.dates_ko import dates as korean_dates
 
 REF = dt.date(2026, 1, 15)  # a Thursday, the publication date of the first seed article
 
@@ -198,3 +199,31 @@ def test_properties(text: str, ref: dt.date | None) -> None:
             assert ref is not None
         last = m.stop
     assert dates._scan(text, ref) == _naive(text, ref)
+
+
+# -- Korean (extract/dates_ko.py: the same DateMention, resolved against the publication date) ----------------
+@pytest.mark.parametrize("text,ref,expected", [
+    ("지난 9일", "2024-05-20", ("2024-05-09", "2024-05-09", "day")),
+    ("지난 29일", "2024-05-20", ("2024-04-29", "2024-04-29", "day")),
+    ("지난달 말", "2024-05-20", ("2024-04-21", "2024-04-30", "day")),
+    ("지난달", "2024-01-10", ("2023-12", "2023-12", "month")),
+    ("작년", "2024-05-20", ("2023", "2023", "year")),
+    ("지난해 12월", "2024-05-20", ("2023-12", "2023-12", "month")),
+    ("올해 3월", "2024-05-20", ("2024-03", "2024-03", "month")),
+    ("2023년 8월 30일", None, ("2023-08-30", "2023-08-30", "day")),
+    ("2020년 말", None, ("2020-09", "2020-12", "season")),
+    ("지난 6월", "2024-05-20", ("2023-06", "2023-06", "month")),
+    ("3월 1일", "2005-03-31", ("2005-03-01", "2005-03-01", "day")),
+])  # fmt: skip
+def test_korean_dates(text: str, ref: str | None, expected: tuple):
+    found = korean_dates(text, dt.date.fromisoformat(ref) if ref else None)
+    assert [(d.start, d.end, d.precision) for d in found] == [expected]
+    assert found[0].text == text
+
+
+def test_korean_date_relations_and_durations():
+    (d,) = korean_dates("2019년부터 계속", dt.date(2024, 1, 1))
+    assert (d.start, d.end, d.relation) == ("2019", None, "since")
+    assert korean_dates("노동단련대 15일간", dt.date(2024, 1, 1)) == []
+    # 말했다 is "said", not "the end"
+    assert korean_dates("그는 지난달 말했다", dt.date(2024, 5, 20))[0].text == "지난달"

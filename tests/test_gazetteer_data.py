@@ -187,3 +187,20 @@ def test_kp_places_lead_to_kp(places: dict[str, dict]) -> None:
             assert country_of(pid, places) == "kp", pid
         elif pid.startswith(("cn-", "ru-")):
             assert country_of(pid, places) == pid[:2], pid
+
+
+@pytest.mark.parametrize("text,place_id", [
+    ("양강도 혜산시에서", "kp-hyesan"), ("혜산에서", "kp-hyesan"), ("회령출신 탈북자", "kp-hoeryong"),
+    ("양강도에서", "kp-ryanggang"), ("함경북도 소식통", "kp-north-hamgyong"), ("신의주시에서", "kp-sinuiju"),
+    ("평양에서는", "kp-pyongyang"), ("단둥으로", "cn-dandong"), ("투먼에서", "cn-tumen"),
+    ("두만강을 건너", "border-kp-cn"), ("요덕수용소에", "camp-15"),
+])  # fmt: skip
+def test_korean_names_match_with_their_particles(text: str, place_id: str) -> None:
+    """Hangul aliases are matched on morphemes (extract/korean.py): 혜산시에서 is 혜산시 + 에서."""
+    from nkwatch.extract.dictionaries import normalise, spaced
+    from nkwatch.extract.gazetteer import gazetteer
+    from nkwatch.extract.korean import KoreanText
+
+    norm = normalise(text)
+    hits = gazetteer().find(text, norm, spaced(norm), KoreanText(text))
+    assert place_id in [h.payload for h in hits], hits

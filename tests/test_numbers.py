@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from nkwatch.extract import numbers
 from nkwatch.extract.numbers import find_quantities, number_word
+from nkwatch.extract.numbers_ko import quantities as korean_quantities
 
 # (sentence, [(text, value, min, max, unit, noun, approx), ...])
 CASES = [
@@ -184,3 +185,19 @@ def test_contradictory_bounds_keep_the_number():
     """Found by the property test: "nearly" (an upper bound) and 여 (a lower one) on one number."""
     (q,) = find_quantities("nearly 270여명")
     assert (q.value, q.min, q.max, q.approx, q.unit) == (270, None, None, True, "people")
+
+
+# -- Korean (extract/numbers_ko.py: counts numbers.py does not read on its own) -----------------------------
+@pytest.mark.parametrize("text,value,lo,hi", [
+    ("270여명", None, 270, None),
+    ("수백 명", None, 100, 999),
+    ("수십명", None, 10, 99),
+    ("3만 4천여 명", None, 34000, None),
+    ("3만4천여명", None, 34000, None),
+    ("1만2000명", 12000, None, None),
+    ("500명 이상", None, 500, None),
+    ("10만 명가량", 100000, None, None),
+])  # fmt: skip
+def test_korean_counts(text: str, value: float | None, lo: float | None, hi: float | None):
+    (q,) = korean_quantities(text)
+    assert (q.value, q.min, q.max, q.unit, q.text) == (value, lo, hi, "people", text)

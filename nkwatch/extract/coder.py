@@ -1,4 +1,8 @@
-"""The deterministic English coder: sentences in, claims out, each with the rule that produced it.
+"""The deterministic coder (English and Korean): sentences in, claims out, each with the rule that produced it.
+
+Korean goes through the same rules and dictionaries: Hangul entries are matched on morphemes, and the few
+questions the rules ask of English words (is it past, negated, a description of the victims?) are asked of
+Korean morphemes (korean.py); Korean dates and counts join the English grammars (dates_ko.py, numbers_ko.py).
 
 For every sentence it finds act triggers, statistic cues, dates, numbers, places, institutions, victim
 groups, grounds, laws and hedges (all from data files), then applies a few ordered rules:
@@ -21,11 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from nkwatch.extract import learned
+from nkwatch.extract import korean, learned
 from nkwatch.extract.dates import DateMention, find_dates
+from nkwatch.extract.dates_ko import dates as korean_dates
 from nkwatch.extract.dictionaries import ActTrigger, Dictionaries, Hit, dictionaries, normalise, spaced
 from nkwatch.extract.gazetteer import Gazetteer, gazetteer
 from nkwatch.extract.numbers import Quantity, find_quantities
+from nkwatch.extract.numbers_ko import quantities as korean_quantities
 from nkwatch.extract.sentences import Sentence, split_sentences
 from nkwatch.vocab import vocab
 
@@ -46,7 +52,7 @@ PRECISION_RANK = {"facility": 0, "point": 1, "city": 2, "county": 3, "province":
 PERIOD_CUES = re.compile(
     r"\b(?:a year|per year|each year|every year|annually|a month|per month|in total|a total of|so far|"
     r"alone|cumulative|to date|since|over the past|over the last|in the past|between|during the year|cases of|"
-    r"in recent years)\b"
+    r"in recent years)\b|매년|해마다|연간|한 해|지금까지|현재까지|누적|이후|이래|부터|동안|사이"
 )
 PER_YEAR = re.compile(r"\b(?:a year|per year|each year|every year|annually|yearly)\b")
 AT_LEAST = re.compile(r"\b(?:at least|more than|over|upwards of|no fewer than)\s*$")
@@ -66,6 +72,7 @@ PUNISH_YEARS = re.compile(
     r"\b(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty)\s*(?:\s+to\s+\w+\s+)?years?\b(?P<tail>[^.;]{0,40})"
 )
+KO_YEARS = re.compile(r"(?:징역|교화|교화형|노동교화형|형|단련대|단련형)\s?(\d{1,2})\s?년")  # 노동교화형 5년
 NUM_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}  # fmt: skip
@@ -76,7 +83,7 @@ RELEASED_BEFORE = re.compile(r"\b(?:released|published|aired|broadcast|obtained)
 DATELINE_AFTER = re.compile(r"\s*(?:[-–—]|\()")
 # A definite noun phrase ending at the trigger: "the reported mass repatriation", "this execution".
 DEFINITE_NP = re.compile(r"\b(?:the|this|that)(?: [a-z]+){0,2} $")
-DEFINITE = re.compile(r"\b(?:the|they|them|these|those|he|she|his|her|their)\b")
+DEFINITE = re.compile(r"\b(?:the|they|them|these|those|he|she|his|her|their)\b|이번|이들은|이들이|해당|당시|그는|그녀")
 DETENTION_PLACES = {"kwanliso", "kyohwaso", "detention_centre"}
 CLAUSE_BREAK = re.compile(r"[.;:!?]|\bbut\b|\bwhile\b|\bwhereas\b")
 # A negation does not reach past a preposition or subordinator: "not informed of the execution".
@@ -87,7 +94,8 @@ REFUSED_BEFORE = re.compile(r"\b(?:denied|denies|deny|denying|refused|refuses|re
 VICTIM_NOUN = re.compile(r"\w+(?:ees|tees)")
 # Who acts: "by the Ministry", "by State officials"; a court only where a trial or a sentence is named.
 BY_AGENT = re.compile(r"\b(?:by|at the hands of)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?$")
-COURT_WORDS = re.compile(r"\b(?:sentenc\w*|convict\w*|trials?|courts?|tribunals?|judges?|prosecut\w*|verdict)\b")
+COURT_WORDS = re.compile(r"\b(?:sentenc\w*|convict\w*|trials?|courts?|tribunals?|judges?|prosecut\w*|verdict)\b"
+                         r"|재판|판결|선고|판사")
 # Institution aliases that are also place names, and the prepositions that make them places.
 PLACE_ALIASES = {"china", "beijing", "russia", "moscow", "pyongyang"}
 PLACE_PREP = re.compile(r"\b(from|in|into|to|inside|within|across|near|through|via|toward|towards|bordering|"
@@ -103,9 +111,10 @@ HOME_COUNTRY = {"prc_authorities": "cn", "russia_authorities": "ru"}
 # A trigger used as a noun for the victims: "families of the disappeared", "relatives of the executed".
 VICTIMS_OF = re.compile(r"\b(?:families|family members|relatives|children|wives|parents|mothers) of (?:the|those) $")
 BORDER_ACTS = {"border_killing", "movement_restriction", "surveillance"}
-BORDER = re.compile(r"\bborders?\b|\bcross(?:ing|es)? into\b|\bcross the (?:river|border)\b")
+BORDER = re.compile(r"\bborders?\b|\bcross(?:ing|es)? into\b|\bcross the (?:river|border)\b|국경|도강|월경")
 DPRK_INSTITUTIONS = {"dprk_state", "mss", "mosc", "kpa_border_guard", "group_109", "court", "party"}
-CUMULATIVE = re.compile(r"\b(?:total|totals|accumulated|cumulative|in all|so far|to date|altogether)\b")
+CUMULATIVE = re.compile(r"\b(?:total|totals|accumulated|cumulative|in all|so far|to date|altogether)\b"
+                        r"|누적|총|지금까지")
 STAT_FRAME = re.compile(r"\b(?:record|figure|number|total|decline|drop|rise|increase|peak|high|low|came to|"
                         r"reached|fell|rose|compared with)\b")
 # Nouns a bare number may count in a statistic (people nouns are recognised by the number grammar).
@@ -153,6 +162,7 @@ class Found:
     periods: list[Hit] = field(default_factory=list)
     off_topic: list[Hit] = field(default_factory=list)
     places: list[Hit] = field(default_factory=list)
+    ko: korean.KoreanText | None = None  # the document read as Korean (morphemes), for a Korean sentence
 
 
 def _longest(hits: list[Hit]) -> list[Hit]:
@@ -207,16 +217,17 @@ def extract_claims(
     from nkwatch.extract import claim_id
 
     if language not in (None, "en", "ko"):
-        return []  # the dictionaries are English (and a few Korean cues); other languages are stored and searchable
+        return []  # the dictionaries are English and Korean; other languages are stored and searchable
     d, g = dictionaries(), gazetteer()
     norm = normalise(text)
     words = spaced(norm)
+    ko = korean.KoreanText(text) if language != "en" and korean.is_korean(text) else None
     sentences = _content_sentences(split_sentences(text), text, norm, d)
     found = [Found() for _ in sentences]
     # Triggers first, over the whole text; everything else only in sentences that may yield a claim (a
     # trigger, or right after a statistic), which is most of the coder's speed on long reports.
     for attr, matcher in (("acts", d.acts), ("laws", d.laws), ("indicators", d.indicator_cues)):
-        _bucket(matcher.find(norm, words), sentences, attr, found)
+        _bucket(matcher.find(norm, words, ko), sentences, attr, found)
     active = {i for i, f in enumerate(found) if f.acts or f.laws or f.indicators}
     active |= {i + 1 for i in active if found[i].indicators}
     model = learned.current()
@@ -229,12 +240,16 @@ def extract_claims(
         s = sentences[i]
         sub_norm = norm[s.begin:s.end]
         by_attr: dict[str, list[Hit]] = {}
-        for h in d.secondary.find(sub_norm, words[s.begin:s.end]):
+        for h in d.secondary.find(sub_norm, words[s.begin:s.end], ko, s.begin):
             name, payload = h.payload
             by_attr.setdefault(SECONDARY_ATTR[name], []).append(Hit(h.begin, h.end, payload, h.phrase))
         for attr, hits in by_attr.items():
             setattr(found[i], attr, _longest(hits))
-        found[i].places = g.find(text[s.begin:s.end], sub_norm, words[s.begin:s.end])
+        found[i].places = g.find(text[s.begin:s.end], sub_norm, words[s.begin:s.end], ko, s.begin)
+        found[i].ko = ko
+        said = korean.hearsay(ko, s.end) if ko is not None else None
+        if said:  # 있었다고 한다: a hedge in the Korean endings
+            found[i].hedges.append(Hit(said[0] - s.begin, said[1] - s.begin, "hearsay", "~다고 한다"))
 
     ref = _reference(published_at)
     ctx = Context()
@@ -296,6 +311,9 @@ class SentenceCoder:
             text, norm, sentence, found, ref, d, g, ctx)  # fmt: skip
         self.dates = self._event_dates()
         self.quantities = find_quantities(text)
+        if found.ko is not None:  # Korean counts too; in "3월 1일 2명" the 3 and the 1 are a date's
+            self.quantities = [q for q in korean_quantities(text)
+                               if not any(m.begin <= q.begin < m.stop for m in self.dates)]  # fmt: skip
 
     # -- filters ---------------------------------------------------------------------------------------
     def _off_topic(self) -> bool:
@@ -316,7 +334,7 @@ class SentenceCoder:
     # -- dates -----------------------------------------------------------------------------------------
     def _event_dates(self) -> list[DateMention]:
         out = []
-        for m in find_dates(self.text, self.ref):
+        for m in (korean_dates if self.f.ko is not None else find_dates)(self.text, self.ref):
             after = [h for h in self.f.report_after
                      if 0 <= h.begin - m.stop <= 16 and not re.search(r"[,;.:]", self.norm[m.stop:h.begin])]
             # 'reported on' may overlap the date 'on Friday'
@@ -436,6 +454,8 @@ class SentenceCoder:
     def _background(self, h: Hit) -> bool:
         """A trigger describing who the victims are ("repatriated refugees", "women who were detained")."""
         before = self.norm[max(0, h.begin - 30):h.begin]
+        if self.f.ko is not None and korean.modifier(self.f.ko, self.s.begin + h.end, self.s.end):
+            return True  # 체포된 남성이 처형됐다: the arrest says who was executed
         return bool(BACKGROUND_BEFORE.search(before) or VICTIMS_OF.search(before)
                     or PERSON_AFTER.match(self.norm[h.end:h.end + 30]))
 
@@ -447,6 +467,8 @@ class SentenceCoder:
                 if (c.end <= h.begin and h.begin - c.end <= reach and not CLAUSE_BREAK.search(gap)
                         and not (reach == 40 and NEG_BLOCK.search(gap))):
                     return True
+        if self.f.ko is not None and korean.negated(self.f.ko, self.s.begin + h.end, self.s.end):
+            return True  # 처형하지 않았다: Korean negates after the verb
         return bool(REFUSED_BEFORE.search(self.norm[max(0, h.begin - 40):h.begin]))
 
     def _weak_supported(self) -> bool:
@@ -605,7 +627,8 @@ class SentenceCoder:
         """Event or pattern, and the name of the rule that decided it."""
         identified = bool(victims and (victims.get("count") or victims.get("count_min") or victims.get("count_max")))
         trigger = self.norm[hit.begin:hit.end]
-        past = bool(PAST.search(self.norm))
+        past = bool(PAST.search(self.norm)) or (
+            self.f.ko is not None and korean.past(self.f.ko, self.s.begin + hit.end, self.s.end))
         if act in PRACTICE_ACTS and not (identified and when):
             return "pattern", "practice-act"
         if VICTIM_NOUN.fullmatch(self.norm[hit.begin:hit.end]) and not re.search(
@@ -631,7 +654,13 @@ class SentenceCoder:
             # "The reported mass repatriation is China's first since ...": a definite noun for the occurrence
             # just told, whatever the tense of the sentence.
             return "event", "told-in-context"
+        if past and self.f.ko is not None and (self.ctx.when and self.ctx.age <= 3 or self._named_place()):
+            # Korean news tells an occurrence in the past tense, its date and place given once for the story
+            return "event", "told-past"
         return "pattern", "undated"
+
+    def _named_place(self) -> bool:
+        return any(self.g.places[h.payload].precision not in ("country", "border") for h in self.f.places)
 
     def _pattern_cue(self, hit: Hit) -> str | None:
         """A cue framing the act as a standing practice; 'face'-like cues only bind the act right after them."""
@@ -765,24 +794,28 @@ class SentenceCoder:
     def _punishment(self, act: str) -> dict[str, Any] | None:
         if act != "sentence":
             return None
-        if re.search(r"\b(?:sentenced to death|death sentence|death penalty|to be executed|executed)\b", self.norm):
+        if re.search(r"\b(?:sentenced to death|death sentence|death penalty|to be executed|executed)\b|사형|총살|처형",
+                     self.norm):
             return {"type": "death", "years": None}
         m = PUNISH_YEARS.search(self.norm)
         years = None
         tail = ""
+        ko = KO_YEARS.search(self.norm)
+        if ko and not m:
+            years = int(ko.group(1))
         if m:
             n = m.group("n")
             years = int(n) if n.isdigit() else NUM_WORDS.get(n)
             tail = m.group("tail")
         kind = None
         scope = tail + " " + self.norm
-        if re.search(r"political prison camp|kwanliso|total control", scope):
+        if re.search(r"political prison camp|kwanliso|total control|관리소|정치범 ?수용소", scope):
             kind = "political_prison_camp"
-        elif re.search(r"labou?r|labor", scope):
+        elif re.search(r"labou?r|labor|단련", scope):
             kind = "labour_camp"
-        elif re.search(r"re ?education|kyohwaso|reform", scope):
+        elif re.search(r"re ?education|kyohwaso|reform|교화", scope):
             kind = "reeducation"
-        elif re.search(r"prison|imprison|jail", scope):
+        elif re.search(r"prison|imprison|jail|징역|감옥|실형", scope):
             kind = "prison"
         if years is None and kind is None:
             return None

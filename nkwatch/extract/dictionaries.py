@@ -16,6 +16,7 @@ from typing import Any
 import ahocorasick
 
 from nkwatch import vocab
+from nkwatch.extract.korean import HANGUL, KoreanEntries, KoreanText
 
 # Hyphens and dashes read as spaces, curly quotes as straight: same length, so offsets still hold.
 _NORM = {"-": " ", "‐": " ", "‑": " ", "–": " ", "—": " ", "’": "'", "‘": "'", "“": '"', "”": '"'}
@@ -59,8 +60,12 @@ class PhraseMatcher:
         self._entries: dict[str, list[tuple[Any, bool, str]]] = {}
         self._regexes: list[tuple[re.Pattern[str], Any, str]] = []
         self._built = False
+        self.korean = KoreanEntries()  # Hangul entries: matched on morphemes (korean.py)
 
     def add(self, phrase: str, payload: Any) -> None:
+        if HANGUL.search(phrase):
+            self.korean.add(phrase, payload)
+            return
         prefix = phrase.endswith("*")
         key = spaced(normalise(phrase.rstrip("*").strip()))
         if not key.strip():
@@ -86,6 +91,8 @@ class PhraseMatcher:
             for key, vals in m._entries.items():
                 for payload, prefix, phrase in vals:
                     out._entries.setdefault(key, []).append(((name, payload), prefix, phrase))
+            for phrase, payload in m.korean.raw:
+                out.korean.add(phrase, (name, payload))
         return out
 
     def _build(self) -> None:
@@ -95,14 +102,16 @@ class PhraseMatcher:
             self._auto.make_automaton()
         self._built = True
 
-    def find(self, norm: str, words: str | None = None) -> list[Hit]:
+    def find(self, norm: str, words: str | None = None, ko: KoreanText | None = None, base: int = 0) -> list[Hit]:
         """All hits in a normalised text (see `normalise`), in order of their start.
 
-        `words` is `spaced(norm)` when the caller has it already (it is computed once per document)."""
+        `words` is `spaced(norm)` when the caller has it already (it is computed once per document). With `ko`
+        (the whole document, read as Korean) the Hangul entries are matched too, in ko.text[base:base + len(norm)]."""
         if not self._built:
             self._build()
+        ko_hits = [Hit(*h) for h in self.korean.find(ko, base, base + len(norm))] if ko is not None else []
         if not self._entries:
-            return []
+            return sorted(ko_hits, key=lambda h: (h.begin, -h.end))
         # Padded so that a word at either end has a space beside it; text index i is padded index i + 1.
         padded = " " + (words if words is not None else spaced(norm)) + " "
         hits: list[Hit] = []
@@ -120,6 +129,7 @@ class PhraseMatcher:
         for idx in sorted(anchors):
             rx, payload, name = self._regexes[idx]
             hits.extend(Hit(m.start(), m.end(), payload, f"re:{name}") for m in rx.finditer(norm))
+        hits.extend(ko_hits)
         hits.sort(key=lambda h: (h.begin, -h.end))
         return hits
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from nkwatch import vocab
 from nkwatch.extract.dictionaries import Hit, PhraseMatcher
+from nkwatch.extract.korean import KoreanText
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,15 @@ class Gazetteer:
             cur = self.places.get(cur.parent) if cur.parent else None
         return out
 
-    def find(self, text: str, norm: str, words: str | None = None) -> list[Hit]:
+    def find(self, text: str, norm: str, words: str | None = None, ko: KoreanText | None = None,
+             base: int = 0) -> list[Hit]:  # fmt: skip
         """Place mentions, longest first: "Tumen River" is the border, not the city of Tumen inside it.
 
         An alias written with a capital in the gazetteer (a proper noun) must be capitalised in the text too.
+        Hangul aliases are matched on morphemes when `ko` (the document as Korean, `text` at `base` in it) is given.
         """
         out: list[Hit] = []
-        for h in sorted(self.matcher.find(norm, words), key=lambda h: (h.begin, -(h.end - h.begin))):
+        for h in sorted(self.matcher.find(norm, words, ko, base), key=lambda h: (h.begin, -(h.end - h.begin))):
             place_id, proper = h.payload
             if proper and not text[h.begin].isupper():
                 continue
