@@ -217,8 +217,12 @@ async def merge_incidents(request: Request, incident_id: str, p: Principal = REV
     other = _incident_id(request, str(form.get("other") or "").strip() or "-")
     if form.get("confirmed") != "yes":  # a merge happens only from its confirmation page (nkwatch.web.decide)
         return redirect(request, f"/incidents/{keep}/merge?other={other}")
+    with web_state(request).store.session() as s:
+        was_public = "publishable" in {i.status for i in (s.get(Incident, keep), s.get(Incident, other)) if i}
     inc = _run(request, ops.merge, keep, other, actor=actor(p))
-    return redirect(request, f"/incidents/{keep}", f"Merged {other} into this incident ({inc.n_claims} claims)")
+    back = " It no longer passes the publication rule, so it is back in review." if (
+        was_public and inc.status != "publishable") else ""  # fmt: skip
+    return redirect(request, f"/incidents/{keep}", f"Merged {other} into this incident ({inc.n_claims} claims).{back}")
 
 
 @router.post("/incidents/{incident_id}/split")
