@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
@@ -233,12 +234,17 @@ class KoreanEntries:
             if wi in done or wi < 0:
                 continue
             done.add(wi)
-            morphs = kt.morphs(wi)  # the words after it are read only for an entry that runs on into them
-            for i, m in enumerate(morphs):
-                for entry in self._candidates(m.form):
-                    stop = _match(entry, morphs if len(entry.forms) <= len(morphs) - i else kt.run(wi), i)
-                    if stop is not None and m.begin >= begin and stop <= end:
-                        out.append((m.begin - begin, stop - begin, entry.payload, entry.phrase))
+            at, to = kt.words[wi]
+            rel = analyse(kt.text[at:to])  # (form, tag, begin, end) in the word: no objects made for a miss
+            for i, m in enumerate(rel):
+                for entry in self._candidates(m[0]):
+                    if len(entry.forms) <= len(rel) - i:
+                        stop = _match(entry, rel, i)
+                        stop = None if stop is None else stop + at
+                    else:  # an entry that runs on into the next words
+                        stop = _match(entry, kt.run(wi), i)
+                    if stop is not None and at + m[2] >= begin and stop <= end:
+                        out.append((at + m[2] - begin, stop - begin, entry.payload, entry.phrase))
         return out
 
     def _candidates(self, form: str) -> list[Entry]:
@@ -252,16 +258,15 @@ class KoreanEntries:
         return got
 
 
-def _match(entry: Entry, morphs: list[Morph], i: int) -> int | None:
-    """The end offset of `entry` matched at morphs[i], or None."""
+def _match(entry: Entry, morphs: Sequence[tuple[str, str, int, int]], i: int) -> int | None:
+    """The end offset of `entry` matched at morphs[i] (Morphs or analyse() tuples: form, tag, begin, end)."""
     n = len(entry.forms)
     if i + n > len(morphs):
         return None
     for j, form in enumerate(entry.forms):
         m = morphs[i + j]
-        last = j == n - 1
-        if not (m.form == form or (last and entry.prefix and m.form.startswith(form))):
+        if not (m[0] == form or (j == n - 1 and entry.prefix and m[0].startswith(form))):
             return None
-        if j and m.begin > morphs[i + j - 1].end + 1:
+        if j and m[2] > morphs[i + j - 1][3] + 1:
             return None  # not next to each other
-    return morphs[i + n - 1].end
+    return morphs[i + n - 1][3]
