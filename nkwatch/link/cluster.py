@@ -7,6 +7,8 @@ date (or none: a practice) also joins only a cluster whose every place is compat
 own (one inside the other, or in another country): dated claims may name several places of one occurrence
 (a mass repatriation through Tumen and Hunchun), but a chain of year-dated claims must not gather a year's
 arrests from 30 towns, nor a chain of practice claims make one practice of reports from Hyesan and Kaesong.
+Two clusters that both name Korean people (in Latin script), none of them the same, are not joined either: a
+claim naming Ri Yong Jin must not reach Kim Yong Jin's execution through a claim that names no one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Clusters:
         self.t_lo = np.where(r.t_precise, r.t_lo, -(10**9)).tolist()
         self.t_hi = np.where(r.t_precise, r.t_hi, 10**9).tolist()
         self.facility = r.facility.tolist()
+        self.named = r.named_sig.tolist()  # the Korean names its members write in Latin script (records.persons)
         self.lock = list(lock)
         self.cannot = cannot  # pairs of claim indices a person split apart
         self.cannot_members = {i for pair in cannot for i in pair}
@@ -58,6 +61,9 @@ class Clusters:
                 return False  # two different camps or detention centres
             if self._split_apart(ra, rb):
                 return False
+            na, nb = self.named[ra], self.named[rb]
+            if na and nb and not na & nb:
+                return False  # they name other people: other victims (Kim Yong Jin is not Ri Yong Jin)
         else:
             lo, hi = max(self.t_lo[ra], self.t_lo[rb]), min(self.t_hi[ra], self.t_hi[rb])
         # Keep the smaller index as root: deterministic whatever the order of equal-score pairs.
@@ -67,6 +73,7 @@ class Clusters:
         self.t_lo[ra], self.t_hi[ra] = lo, hi
         if self.facility[ra] < 0:
             self.facility[ra] = self.facility[rb]
+        self.named[ra] |= self.named[rb]
         self.lock[ra] = self.lock[ra] or self.lock[rb]
         ma, mb = self.members.pop(ra, [ra]), self.members.pop(rb, [rb])
         self.members[ra] = ma + mb

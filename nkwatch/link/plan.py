@@ -21,9 +21,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from nkwatch.link.cluster import cluster
-from nkwatch.link.compare import CONFLICT_NAMES, candidates
+from nkwatch.link.compare import CONFLICT_NAMES, candidates, explain
 from nkwatch.link.incidents import SourceInfo, incident_row, rebuild
-from nkwatch.link.records import build
+from nkwatch.link.records import build, persons
 from nkwatch.link.rows import claim_rows
 from nkwatch.link.sequels import FEW_VICTIMS
 from nkwatch.store.db import Store
@@ -44,6 +44,8 @@ class Plan:
     quotes: dict[int, list[str]] = field(default_factory=dict)  # few-victim events' quotes, for sequel links
     # possible duplicates: (cluster a, cluster b, conflicting field, [claim a, claim b], [value a, value b])
     proposals: list[tuple[int, int, str, list[str], list[Any]]] = field(default_factory=list)
+    # the evidence for and against each proposal, by (cluster a, cluster b): {"for": {rule: weight}, "against": ...}
+    evidence: dict[tuple[int, int], dict[str, dict[str, float]]] = field(default_factory=dict)
 
 
 def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
@@ -96,19 +98,38 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
         out.rows.append(row)
         if row["kind"] == "event" and (row["count_max"] is None or row["count_max"] <= FEW_VICTIMS):
             out.quotes[g] = [c.get("quote") or "" for c in member_claims]
-    # Pairs that agree on everything but one hard field: proposed to reviewers, first found first.
+    # Pairs that agree on everything but one hard field, and pairs the evidence would link but for naming other
+    # people or other grounds (kept apart, the reason stored): proposed to reviewers, first found first, with
+    # the evidence for and against each (compare.explain).
     seen: set[tuple[int, int]] = set()
+    found: list[tuple[int, int, int, int, int]] = []
+    evidence: list[dict[str, dict[str, float]]] = []
     for p in (pairs, candidates(r, only=only, across_years=True)):
-        keep = p.proposed()
-        for a, b, conflict in zip(p.a[keep].tolist(), p.b[keep].tolist(), p.conflict[keep].tolist(), strict=True):
+        first = len(found)
+        keep, refused = p.proposed(), p.refused()
+        kinds = np.where(refused, p.why_apart if p.why_apart is not None else 0, p.conflict)
+        keep |= refused
+        for a, b, conflict in zip(p.a[keep].tolist(), p.b[keep].tolist(), kinds[keep].tolist(), strict=True):
             ga, gb = where_is[clusters.find(a)], where_is[clusters.find(b)]
             if ga == gb or (min(ga, gb), max(ga, gb)) in seen:
                 continue
             seen.add((min(ga, gb), max(ga, gb)))
-            name = CONFLICT_NAMES[conflict]
-            ca, cb = rebuild(claims[a]), rebuild(claims[b])  # a stored cluster's claims were not merged above
-            out.proposals.append((ga, gb, name, [ca["id"], cb["id"]], [ca[name], cb[name]]))
+            found.append((ga, gb, a, b, conflict))
+        ab = np.array([f[2:4] for f in found[first:]], np.int64).reshape(-1, 2)
+        evidence += explain(r, ab[:, 0], ab[:, 1], across_years=p.across_years)
+    for (ga, gb, a, b, conflict), ev in zip(found, evidence, strict=True):
+        name = CONFLICT_NAMES[conflict]
+        ca, cb = rebuild(claims[a]), rebuild(claims[b])  # a stored cluster's claims were not merged above
+        out.proposals.append((ga, gb, name, [ca["id"], cb["id"]], [_value(ca, name), _value(cb, name)]))
+        out.evidence[(ga, gb)] = ev
     return out
+
+
+def _value(c: dict[str, Any], name: str) -> Any:
+    """What a claim says of the field a proposal is about: the people it names for "who"."""
+    if name == "who":
+        return sorted(set(persons(c.get("quote") or "").values()))
+    return c.get(name)
 
 
 def _incidents_where(s: Session, ids: set[str], cond: Any) -> set[str]:

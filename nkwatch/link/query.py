@@ -173,7 +173,8 @@ def incident_detail_and_sources(s: Session, inc: Incident) -> tuple[dict[str, An
                                                             DuplicateProposal.incident_b == inc.id),
                                                         DuplicateProposal.status == "open")):  # fmt: skip
         other = p.incident_b if p.incident_a == inc.id else p.incident_a
-        proposals.append({"other": other, "conflict": p.conflict, "values": (p.detail or {}).get("values")})
+        proposals.append({"other": other, "conflict": p.conflict, "values": (p.detail or {}).get("values"),
+                          "evidence": (p.detail or {}).get("evidence")})  # for and against (compare.explain)
     detail = {
         "id": inc.id, "kind": inc.kind, "act": inc.act, "indicator": inc.indicator, "status": inc.status,
         "confidence": inc.confidence, "confidence_breakdown": inc.confidence_breakdown, "facts": facts,

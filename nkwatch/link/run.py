@@ -146,6 +146,12 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
         # Two reads along ix_claims_link_block (act, year, month, place): the same month, and those dated to the year.
         conds.append(and_(same, Claim.month == month))
         conds.append(and_(same, Claim.month.is_(None), Claim.when["precision"].as_string() == "year"))
+    for ind in sorted({c["indicator"] for c in new if c["kind"] == "statistic" and link_kind(c) == "event"}):
+        # The size of one occurrence (records.OCCURRENCE_INDICATORS, a theft): the stored figures of its years (or
+        # of none), which link as events do. Few: such figures are rare beside counts over a period.
+        years = sorted({y for c in new if c["indicator"] == ind for y in (_year(c), _year_published(c)) if y})
+        conds.append(and_(Claim.kind == "statistic", Claim.indicator == ind,
+                          or_(Claim.year.in_(years), Claim.year.is_(None))))  # fmt: skip
     stored = claim_rows_any(s, [and_(Claim.incident_id.is_not(None), c) for c in conds], True) if conds else []
     for act, grounds in sorted({(c["act"], c["grounds"]) for c in new if link_kind(c) == "pattern"}, key=str):
         q = and_(Claim.incident_id.is_not(None), Claim.kind == "pattern", Claim.act == act,
@@ -162,6 +168,11 @@ def _load(s: Session, full: bool) -> tuple[list[dict[str, Any]], set[str]]:
 def _month(c: dict[str, Any]) -> str | None:
     w = c.get("when") or {}
     return str(w["start"])[:7] if w.get("precision") in ("day", "month") and w.get("start") else None
+
+
+def _year_published(c: dict[str, Any]) -> int | None:
+    start = str(c.get("published_at") or "")[:4]
+    return int(start) if start.isdigit() else None
 
 
 def _year(c: dict[str, Any]) -> int | None:
@@ -341,6 +352,7 @@ def _propose(s: Session, pl: Plan, ids: dict[int, str]) -> int:
         ia, ib = ids[pl.groups[ga][0]], ids[pl.groups[gb][0]]
         found.setdefault((min(ia, ib), max(ia, ib)), {"field": name, "claims": claim_ids, "values": values,
                                                       "groups": (ga, gb) if ia < ib else (gb, ga)})  # fmt: skip
+        found[(min(ia, ib), max(ia, ib))].setdefault("evidence", pl.evidence.get((ga, gb)))  # for and against
     # A pair a person kept apart ("different incidents", a split) is not proposed again (nkwatch.link.apart).
     sides = {k: tuple([pl.claim_ids[i] for i in pl.groups[g]] for g in d.pop("groups")) for k, d in found.items()}
     for k in kept_apart(s, sides):
