@@ -15,6 +15,7 @@ from nkwatch.link.records import Records, rules
 NO_CONFLICT, WHEN_CONFLICT, WHERE_CONFLICT, WHO_DIFFERS, WHY_DIFFERS = 0, 1, 2, 3, 4
 # WHO_DIFFERS and WHY_DIFFERS are not hard conflicts: a pair whose evidence would link it but for naming other
 # people (or other grounds) is kept apart and proposed to reviewers, with that reason (`Pairs.refused`).
+WHO_BIT, WHY_BIT = 1, 2
 CONFLICT_NAMES = {WHEN_CONFLICT: "when", WHERE_CONFLICT: "where", WHO_DIFFERS: "who", WHY_DIFFERS: "grounds"}
 
 
@@ -25,18 +26,26 @@ class Pairs:
     score: np.ndarray  # evidence that a and b report the same occurrence
     conflict: np.ndarray  # NO_CONFLICT, WHEN_CONFLICT or WHERE_CONFLICT (exactly one hard field differs)
     across_years: bool = False
-    against: np.ndarray | None = None  # the score the pair lost to a contradiction in who or why
-    why_apart: np.ndarray | None = None  # WHO_DIFFERS or WHY_DIFFERS: the contradiction that cost most
+    # contradictions (bits: WHO_BIT other people named, WHY_BIT other grounds); one byte a pair, as the
+    # million-claim link holds tens of millions of pairs
+    doubt: np.ndarray | None = None
+
+    def why_apart(self) -> np.ndarray:
+        """WHO_DIFFERS or WHY_DIFFERS (who first) where a contradiction counted, else NO_CONFLICT."""
+        d = self.doubt if self.doubt is not None else np.zeros(len(self.a), np.int8)
+        return np.where(d & WHO_BIT, WHO_DIFFERS, np.where(d & WHY_BIT, WHY_DIFFERS, NO_CONFLICT)).astype(np.int8)
 
     def refused(self) -> np.ndarray:
         """Pairs that the evidence would link but for a contradiction in who or why: kept apart, and proposed
         to reviewers with that reason."""
-        if self.against is None or self.across_years:
+        if self.doubt is None or self.across_years:
             return np.zeros(len(self.a), bool)
-        t = rules()["link_threshold"]
+        w, t = rules()["weights"], rules()["link_threshold"]
+        against = (np.where(self.doubt & WHO_BIT, w["persons_differ"], 0.0)
+                   + np.where(self.doubt & WHY_BIT, w["grounds_differ"], 0.0))  # fmt: skip
         # Naming other people keeps two claims apart whatever else they share (nkwatch.link.cluster refuses it).
-        return ((self.conflict == NO_CONFLICT) & (self.against < 0) & (self.score - self.against >= t)
-                & ((self.score < t) | (self.why_apart == WHO_DIFFERS)))  # fmt: skip
+        return ((self.conflict == NO_CONFLICT) & (against < 0) & (self.score - against >= t)
+                & ((self.score < t) | ((self.doubt & WHO_BIT) != 0)))  # fmt: skip
 
     def linked(self) -> np.ndarray:
         if self.across_years:
@@ -60,7 +69,7 @@ def candidates(r: Records, window: int | None = None, only: np.ndarray | None = 
     window = window or rules()["across_years_window" if across_years else "window"]
     blocks = r.count_block if across_years else r.block
     order = np.lexsort((r.place[:, 1], r.t_lo, blocks))
-    out_a, out_b, out_s, out_c, out_x, out_w = [], [], [], [], [], []
+    out_a, out_b, out_s, out_c, out_d = [], [], [], [], []
     for k in range(1, window + 1):
         if k >= len(order):
             break
@@ -71,7 +80,7 @@ def candidates(r: Records, window: int | None = None, only: np.ndarray | None = 
         a, b = a[keep], b[keep]
         if not len(a):
             continue
-        score, conflict, against, why = _score(r, a, b, across_years)
+        score, conflict, doubt = _score(r, a, b, across_years)
         if across_years:  # only the very same count makes a year's difference worth a reviewer's look
             same = (r.c_lo[a] == r.c_hi[a]) & (r.c_lo[b] == r.c_hi[b]) & (r.c_lo[a] == r.c_lo[b])
             score = np.where(same, score, -np.inf)
@@ -79,14 +88,12 @@ def candidates(r: Records, window: int | None = None, only: np.ndarray | None = 
         out_b.append(b)
         out_s.append(score)
         out_c.append(conflict)
-        out_x.append(against)
-        out_w.append(why)
+        out_d.append(doubt)
     if not out_a:
         empty = np.empty(0, np.int64)
-        return Pairs(empty, empty, np.empty(0), np.empty(0, np.int8), across_years, np.empty(0),
-                     np.empty(0, np.int8))  # fmt: skip
+        return Pairs(empty, empty, np.empty(0), np.empty(0, np.int8), across_years, np.empty(0, np.int8))
     return Pairs(np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_s), np.concatenate(out_c),
-                 across_years, np.concatenate(out_x), np.concatenate(out_w))  # fmt: skip
+                 across_years, np.concatenate(out_d))  # fmt: skip
 
 
 def explain(r: Records, a: np.ndarray, b: np.ndarray, *,
@@ -106,9 +113,9 @@ def explain(r: Records, a: np.ndarray, b: np.ndarray, *,
 
 
 def _score(r: Records, a: np.ndarray, b: np.ndarray, across_years: bool = False,
-           terms: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Score, hard conflict, the score lost to a contradiction in who or why, and which contradiction. With
-    `terms` (one pair), also records the weight each rule gave it."""
+           terms: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Score, hard conflict, and the contradictions in who or why (WHO_BIT, WHY_BIT) of each pair. With
+    `terms`, also records the weight each rule gave each pair."""
     w, lim = rules()["weights"], rules()["limits"]
     score = np.full(len(a), w["same_act"])
 
@@ -192,8 +199,7 @@ def _score(r: Records, a: np.ndarray, b: np.ndarray, across_years: bool = False,
     why = (r.grounds[a] >= 0) & (r.grounds[b] >= 0) & (r.grounds[a] != r.grounds[b]) & event
     add("persons_differ", who)
     add("grounds_differ", why)
-    against = np.where(who, w["persons_differ"], 0.0) + np.where(why, w["grounds_differ"], 0.0)
-    why_apart = np.where(who, WHO_DIFFERS, np.where(why, WHY_DIFFERS, NO_CONFLICT)).astype(np.int8)
+    doubt = (who.astype(np.int8) * WHO_BIT) | (why.astype(np.int8) * WHY_BIT)
 
     # Two acts of one group ("executed at sea" and "shot dead"): more evidence needed, and two different days
     # are two occurrences (an arrest on the 8th, the execution on the 12th), whatever the month.
@@ -213,4 +219,4 @@ def _score(r: Records, a: np.ndarray, b: np.ndarray, across_years: bool = False,
         terms["where_conflict"] = -where_conflict.astype(float)
     # Two hard conflicts, or years apart: not the same occurrence, and not worth a reviewer's time.
     score[(n_conflicts > 1) | far_apart] = -np.inf
-    return score, conflict, against, why_apart
+    return score, conflict, doubt

@@ -107,7 +107,7 @@ def plan(s: Session, claims: list[dict[str, Any]], new: set[str], *, full: bool,
     for p in (pairs, candidates(r, only=only, across_years=True)):
         first = len(found)
         keep, refused = p.proposed(), p.refused()
-        kinds = np.where(refused, p.why_apart if p.why_apart is not None else 0, p.conflict)
+        kinds = np.where(refused, p.why_apart(), p.conflict)
         keep |= refused
         for a, b, conflict in zip(p.a[keep].tolist(), p.b[keep].tolist(), kinds[keep].tolist(), strict=True):
             ga, gb = where_is[clusters.find(a)], where_is[clusters.find(b)]
