@@ -4,6 +4,8 @@ published incident and a user of every role."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
@@ -69,3 +71,35 @@ def signed_in(app, username: str) -> tuple[TestClient, str]:
     assert r.status_code == 303, r.text
     csrf = c.get("/api/me").json()["csrf"]
     return c, csrf
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(app) -> Iterator[tuple[str, int]]:  # noqa: ANN001 - a FastAPI app
+    """`app` served by uvicorn in a thread on a free loopback port, for tests that need real sockets (a browser,
+    raw requests); yields (base URL, port) and stops the server afterwards."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", port
+    finally:
+        srv.should_exit = True
+        thread.join(5)

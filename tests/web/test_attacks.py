@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import resource
 import socket
-import threading
 import time
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from nkwatch.store.models import Source
@@ -23,13 +21,8 @@ from nkwatch.vault.models import Interview
 from nkwatch.web import accounts, create_app
 
 from .conftest import make_world
+from .helpers import free_port, live_server
 from .vault_helpers import PASSPHRASE, init_vault
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _peak_mb() -> float:
@@ -46,19 +39,11 @@ def live(tmp_path_factory):
         _, analyst = accounts.create_token(s, accounts.get_user(s, "analyst"), "attack")
     store.close()
     app = create_app(str(root / "web.db"), originals=root / "originals")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.02)
-    base = f"http://127.0.0.1:{port}"
-    custodian_api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {custodian}"}, timeout=10)
-    assert custodian_api.post("/api/vault/unlock", json={"passphrase": PASSPHRASE}).status_code == 200
-    yield base, port, app, custodian_api, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {analyst}"},
-                                                       timeout=10)  # fmt: skip
-    srv.should_exit = True
-    thread.join(5)
+    with live_server(app) as (base, port):
+        custodian_api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {custodian}"}, timeout=10)
+        assert custodian_api.post("/api/vault/unlock", json={"passphrase": PASSPHRASE}).status_code == 200
+        analyst_api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {analyst}"}, timeout=10)
+        yield base, port, app, custodian_api, analyst_api
     app.state.nk.store.close()
 
 
@@ -169,7 +154,7 @@ def test_the_server_stops_on_sigterm_within_seconds_with_a_request_under_way(tmp
 
     from nkwatch.web.server import GRACE_SECONDS
 
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, NKWATCH_DB=str(tmp_path / "s.db"), NKWATCH_HOME=str(tmp_path))
     proc = subprocess.Popen([sys.executable, "-m", "nkwatch", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

@@ -7,13 +7,9 @@ public record and staff sign in. Screenshots of each main page go to build/scree
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
@@ -24,16 +20,10 @@ from nkwatch.web import create_app
 
 from ..conftest import SAMPLE
 from .conftest import make_world
-from .helpers import PASSWORD
+from .helpers import PASSWORD, live_server
 
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -44,17 +34,8 @@ def server(tmp_path_factory):
     link(store)
     store.close()
     app = create_app(str(root / "web.db"), originals=root / "originals", public=True)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app, world
-    srv.should_exit = True
-    thread.join(5)
+    with live_server(app) as (base, _):
+        yield base, app, world
     app.state.nk.store.close()
 
 

@@ -8,12 +8,9 @@ see the public record and staff sign in.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -25,7 +22,8 @@ from nkwatch.web import create_app
 from ..factory import add_claim, add_source
 from . import test_browser
 from .conftest import make_world
-from .test_browser import _free_port, shot, sign_in
+from .helpers import live_server
+from .test_browser import shot, sign_in
 
 browser, page = test_browser.browser, test_browser.page  # the same fixtures: one Chromium, a fresh page per test
 
@@ -55,17 +53,8 @@ def server(tmp_path_factory):
             pairs[name] = (a, b)
     store.close()
     app = create_app(str(root / "web.db"), originals=root / "originals", public=True)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app, world, pairs
-    srv.should_exit = True
-    thread.join(5)
+    with live_server(app) as (base, _):
+        yield base, app, world, pairs
     app.state.nk.store.close()
 
 
