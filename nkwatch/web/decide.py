@@ -42,28 +42,31 @@ def _text(form: Any, name: str) -> str:
     return v.strip()[:500] if isinstance(v, str) else ""
 
 
-def withdrawn_notice(request: Request, p: Principal, ident: str) -> Response | None:
-    """For a public visitor, the page of a withdrawn incident: that it was withdrawn, and when; nothing else."""
+def _withdrawn(request: Request, p: Principal, ident: str) -> tuple[str, str | None] | None:
+    """For a public visitor asking for a withdrawn incident: its id and when it was withdrawn; else None."""
     if not p.public:
         return None
     with web_state(request).store.session() as s:
         inc = _find(s, ident)
         if inc is None or inc.status != publication.WITHDRAWN:
             return None
-        iid, at = inc.id, publication.withdrawn_at(s, inc.id)
+        return inc.id, publication.withdrawn_at(s, inc.id)
+
+
+def withdrawn_notice(request: Request, p: Principal, ident: str) -> Response | None:
+    """For a public visitor, the page of a withdrawn incident: that it was withdrawn, and when; nothing else."""
+    if (found := _withdrawn(request, p, ident)) is None:
+        return None
+    iid, at = found
     return page(request, "withdrawn.html", status_code=410, iid=iid, at=(at or "")[:10],
                 at_time=(at or "")[11:16])  # fmt: skip
 
 
 def withdrawn_json(request: Request, p: Principal, ident: str) -> JSONResponse | None:
-    if not p.public:
+    if (found := _withdrawn(request, p, ident)) is None:
         return None
-    with web_state(request).store.session() as s:
-        inc = _find(s, ident)
-        if inc is None or inc.status != publication.WITHDRAWN:
-            return None
-        return JSONResponse({"id": inc.id, "status": "withdrawn", "withdrawn_at": publication.withdrawn_at(s, inc.id)},
-                            status_code=410)  # fmt: skip
+    iid, at = found
+    return JSONResponse({"id": iid, "status": "withdrawn", "withdrawn_at": at}, status_code=410)
 
 
 def _find(s: Any, ident: str) -> Incident | None:
